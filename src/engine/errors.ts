@@ -1,0 +1,47 @@
+/**
+ * Typed errors the engine throws. Each carries the offending value in its
+ * message and, where one exists, the underlying error as `cause`.
+ */
+
+/** Why a model folder could not be used. */
+export type ModelErrorCode =
+  | 'missing-file'
+  | 'invalid-model'
+  | 'no-logits'
+  | 'invalid-tokenizer'
+  | 'no-mask-token'
+  | 'invalid-config';
+
+/** A model folder that cannot be loaded. `path` is the file or folder at fault. */
+export class ModelError extends Error {
+  override readonly name = 'ModelError';
+  constructor(
+    readonly code: ModelErrorCode,
+    message: string,
+    readonly path: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A request that was cancelled by its AbortSignal or superseded by a newer one from the same caller. */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+  constructor(readonly reason: 'aborted' | 'superseded' | 'disposed', message?: string) {
+    super(message ?? `Request ${reason}`);
+  }
+}
+
+/** The inference worker exited or failed while a request was in flight. The next request starts a fresh worker. */
+export class WorkerError extends Error {
+  override readonly name = 'WorkerError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** True for errors a caller should ignore silently (cancellation of any kind). */
+export function isCancellation(error: unknown): error is CancelledError {
+  return error instanceof CancelledError;
+}

@@ -1,0 +1,94 @@
+/**
+ * Types shared by the engine's main-thread client, its worker and its callers
+ * (the editor adapters and the CLI). Offsets are UTF-16 code-unit offsets into
+ * the text that was passed in, as JavaScript strings and VS Code use.
+ */
+
+/** A sink for diagnostics. A VS Code `LogOutputChannel` satisfies it. */
+export interface Logger {
+  trace(message: string, ...args: unknown[]): void;
+  debug(message: string, ...args: unknown[]): void;
+  info(message: string, ...args: unknown[]): void;
+  warn(message: string, ...args: unknown[]): void;
+  error(message: string | Error, ...args: unknown[]): void;
+}
+
+/** A logger that drops everything. */
+export const silentLogger: Logger = {
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** A half-open range `[start, end)` of UTF-16 offsets. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** One ranked candidate for a mask, in the Hugging Face fill-mask pipeline's shape plus our own fields. */
+export interface Suggestion {
+  /** Softmax probability over the whole vocabulary at the mask position, 0..1. */
+  score: number;
+  /** Vocabulary id. */
+  token: number;
+  /** The decoded token, as the pipeline prints it (e.g. `paris`). */
+  token_str: string;
+  /** The model input's text with this token in place of the mask, as the pipeline prints it. */
+  sequence: string;
+  /** What to put into the document: `token_str` with the replaced word's capitalisation. */
+  word: string;
+}
+
+/** The result for one mask span. */
+export interface MaskResult {
+  /** The document range that a suggestion replaces. */
+  span: Span;
+  /** The document text in `span`. */
+  text: string;
+  /** True when `span` held a literal mask token; false when it held a word to replace. */
+  isMaskToken: boolean;
+  /**
+   * When replacing a word that is a single vocabulary token: that word's own
+   * probability at this position, for comparison. Undefined for mask tokens and
+   * for words the vocabulary splits into pieces.
+   */
+  original?: { token: number; score: number };
+  /** Ranked candidates, best first, at most `topK`. */
+  suggestions: Suggestion[];
+}
+
+/** What `Engine.fill` is asked for. */
+export interface FillRequest {
+  /** The document text, or any slice of it (offsets in `masks` are into this string). */
+  text: string;
+  /** The spans to predict: a literal mask token, or a word to replace. Non-overlapping. */
+  masks: Span[];
+  /**
+   * How many candidates per mask, an integer from 1 to 50.
+   * @default 5
+   */
+  topK?: number;
+  /**
+   * The most model tokens to send, special tokens included; clamped to the
+   * model's maximum positions.
+   * @default 128
+   */
+  maxTokens?: number;
+}
+
+/** What a loaded model reports about itself. */
+export interface ModelInfo {
+  /** The model folder. */
+  dir: string;
+  /** The file the session was created from. */
+  modelFile: string;
+  maskToken: string;
+  vocabSize: number;
+  maxPositions: number;
+  inputNames: string[];
+  /** Milliseconds from start of load to a warmed-up session. */
+  loadMs: number;
+}
