@@ -1,11 +1,47 @@
 import * as vscode from 'vscode';
+import { EngineHost } from './editor/engine-host';
+import { registerHover } from './editor/hover';
+import { registerInlineCompletions } from './editor/inline-completions';
+import { registerModelCommands, resolveModel } from './editor/model-commands';
+import { registerReplaceRange } from './editor/replace-range';
+import { SettingsWatcher } from './editor/settings-watcher';
+import { registerStatusBar, SHOW_MENU_COMMAND, showMenu } from './editor/status-bar';
+import { registerSuggestWordCommand } from './editor/suggest-word-command';
 
+// onnxruntime reads this when first loaded (in the engine's worker, which inherits it).
+process.env.ORT_DISABLE_TELEMETRY = '1';
+
+let host: EngineHost | undefined;
+
+/** Wiring only: the model loads on first need, not here. */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Cloze', { log: true });
-  context.subscriptions.push(log);
-  log.info('Cloze activated');
+  const settings = new SettingsWatcher();
+  host = new EngineHost(log, () => settings.current, (s, token) => resolveModel(context, log, s, token));
+  const engineHost = host;
+  context.subscriptions.push(
+    log,
+    settings,
+    engineHost,
+    settings.onDidChange(() => engineHost.onSettingsChanged()),
+    registerStatusBar(engineHost, settings),
+    registerInlineCompletions(engineHost, settings, log),
+    registerHover(engineHost, settings, log),
+    registerSuggestWordCommand(engineHost, settings, log),
+    registerReplaceRange(),
+    registerModelCommands(context, engineHost, log),
+    vscode.commands.registerCommand(SHOW_MENU_COMMAND, () => showMenu(settings)),
+    vscode.commands.registerCommand('cloze.showLog', () => log.show()),
+    vscode.commands.registerCommand('cloze.toggleEnable', () =>
+      vscode.workspace.getConfiguration('cloze').update('enable', !settings.current.enable, vscode.ConfigurationTarget.Global),
+    ),
+  );
+  log.info(`Cloze activated (VS Code ${vscode.version})`);
 }
 
-export function deactivate(): void {
-  // Nothing to dispose yet.
+/** Ends the engine's worker. */
+export function deactivate(): Promise<void> | undefined {
+  const ending = host?.disposeAsync();
+  host = undefined;
+  return ending;
 }

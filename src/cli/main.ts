@@ -1,0 +1,120 @@
+/**
+ * The `cloze` command line. Text stays on this machine: the only network use
+ * is a model download that the user asks for.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ModelError } from '../engine/errors';
+import { type Logger, silentLogger } from '../engine/types';
+import { type CommandContext, UsageError } from './command';
+import { fillCommand } from './fill-command';
+
+// onnxruntime reads this when it is first loaded; the engine's worker gets it too.
+process.env.ORT_DISABLE_TELEMETRY = '1';
+
+const USAGE = `Usage: cloze <command> [options]
+
+Commands:
+  fill [TEXT]          Predict each [MASK] in TEXT (or --file) and print the ranked words
+    --file PATH|-      read the text from a file, or from standard input with -
+    --model DIR        a local model folder (model.onnx, tokenizer.json, tokenizer_config.json, config.json)
+    --top-k N          candidates per mask, 1 to 50 (default 5)
+    --max-tokens N     the most model tokens around each mask (default 128)
+    --threads N        inference threads (default: CPUs, at most 4)
+    --json             print JSON as the Hugging Face fill-mask pipeline returns it
+    --verbose          log what the engine does to standard error
+
+Environment:
+  CLOZE_MODEL          default for --model
+`;
+
+const OPTIONS = {
+  file: { type: 'string' },
+  model: { type: 'string' },
+  'top-k': { type: 'string' },
+  'max-tokens': { type: 'string' },
+  threads: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  verbose: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+/** Runs the command line `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[], context: CommandContext): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    const [command, ...rest] = positionals;
+    if (values.help || command === undefined || command === 'help') {
+      context.stdout.write(USAGE);
+      return command === undefined && !values.help ? 2 : 0;
+    }
+    const logger = values.verbose ? stderrLogger(context.stderr) : context.logger;
+    switch (command) {
+      case 'fill': {
+        if (rest.length > 1) throw new UsageError(`Expected one TEXT argument, got ${rest.length}: quote the sentence`);
+        const modelDir = values.model ?? context.env.CLOZE_MODEL;
+        if (!modelDir) {
+          throw new UsageError('No model: pass --model DIR, a folder with model.onnx, tokenizer.json, tokenizer_config.json and config.json (or set CLOZE_MODEL)');
+        }
+        return await fillCommand(
+          {
+            text: rest[0],
+            file: values.file,
+            modelDir,
+            topK: integerOption('--top-k', values['top-k'], 5),
+            maxTokens: integerOption('--max-tokens', values['max-tokens'], 128),
+            threads: values.threads === undefined ? undefined : integerOption('--threads', values.threads, 1),
+            json: values.json,
+          },
+          { ...context, logger },
+        );
+      }
+      default:
+        throw new UsageError(`Unknown command \`${command}\``);
+    }
+  } catch (error) {
+    return reportError(error, context);
+  }
+}
+
+function integerOption(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw new UsageError(`Expected ${name} to be an integer, got \`${raw}\``);
+  return value;
+}
+
+function reportError(error: unknown, context: CommandContext): number {
+  if (error instanceof UsageError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+    context.stderr.write(`cloze: ${(error as Error).message}\nRun \`cloze --help\` for usage.\n`);
+    return 2;
+  }
+  if (error instanceof ModelError) {
+    context.stderr.write(`cloze: ${error.message}\n`);
+    return 1;
+  }
+  if (error instanceof RangeError || error instanceof TypeError) {
+    context.stderr.write(`cloze: ${error.message}\n`);
+    return 2;
+  }
+  context.stderr.write(`cloze: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+}
+
+function stderrLogger(stderr: NodeJS.WritableStream): Logger {
+  const write = (level: string) => (message: unknown) => stderr.write(`[${level}] ${String(message)}\n`);
+  return { trace: write('trace'), debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+if (require.main === module) {
+  const context: CommandContext = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    readStdin: () => readFileSync(0, 'utf8'),
+    logger: silentLogger,
+    env: process.env,
+  };
+  void main(process.argv.slice(2), context).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,185 @@
+import * as vscode from 'vscode';
+import { Engine, type EngineState } from '../engine/engine';
+import { isCancellation } from '../engine/errors';
+import { blankSpans, markdownCodeSpans, overlapsAny } from '../engine/markdown-code';
+import type { MaskResult, Span } from '../engine/types';
+import type { ClozeSettings } from './settings';
+
+/** Finds the model folder for the current settings, downloading if the user agrees; undefined when there is none. */
+export type ModelResolver = (settings: ClozeSettings, token?: vscode.CancellationToken) => Promise<string | undefined>;
+
+/** Lines of context taken on each side of the masks; the engine cuts further to its token window. */
+const CONTEXT_LINES = 40;
+
+/** One document request from an editor surface. */
+export interface DocumentFill {
+  document: vscode.TextDocument;
+  /** Ranges to predict: mask tokens or words to replace. */
+  ranges: vscode.Range[];
+  /** `inline`, `hover`, `command`: a newer request from the same caller supersedes an older one. */
+  caller: string;
+  token?: vscode.CancellationToken;
+}
+
+/** A result mapped back onto the document. */
+export interface DocumentResult extends MaskResult {
+  range: vscode.Range;
+}
+
+/**
+ * One engine per extension host, created on first need and loaded once. A
+ * change of model, model path or threads disposes it; the next request
+ * creates a fresh one.
+ */
+export class EngineHost implements vscode.Disposable {
+  private engine: Engine | undefined;
+  private engineKey = '';
+  private creating: Promise<Engine | undefined> | undefined;
+  private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
+  /** Fires whenever the engine's state changes (loading, ready, error…). */
+  readonly onDidChangeState = this.stateEmitter.event;
+  private state: EngineState = { kind: 'idle' };
+
+  constructor(
+    private readonly log: vscode.LogOutputChannel,
+    private readonly getSettings: () => ClozeSettings,
+    private readonly resolveModel: ModelResolver,
+  ) {}
+
+  get currentState(): EngineState {
+    return this.state;
+  }
+
+  /** The model folder in use, once known. */
+  get modelDir(): string | undefined {
+    return this.engine?.modelDir;
+  }
+
+  /** Drops the engine when settings that shape it changed. */
+  onSettingsChanged(): void {
+    if (this.engine && keyOf(this.getSettings()) !== this.engineKey) {
+      this.log.info('Model settings changed: the model will be loaded again on next use');
+      this.reset();
+    }
+  }
+
+  /** Disposes the engine; the next request creates a new one. */
+  reset(): void {
+    const engine = this.engine;
+    this.engine = undefined;
+    this.creating = undefined;
+    this.setState({ kind: 'idle' });
+    void engine?.dispose();
+  }
+
+  /**
+   * The engine, created and loaded on first call.
+   * @returns undefined when no model is available (the resolver told the user why).
+   */
+  async getEngine(token?: vscode.CancellationToken): Promise<Engine | undefined> {
+    if (this.engine) return this.engine;
+    this.creating ??= this.create(token).finally(() => {
+      this.creating = undefined;
+    });
+    return this.creating;
+  }
+
+  private async create(token?: vscode.CancellationToken): Promise<Engine | undefined> {
+    const settings = this.getSettings();
+    const modelDir = await this.resolveModel(settings, token);
+    if (!modelDir) return undefined;
+    const engine = new Engine({
+      modelDir,
+      threads: settings.threads > 0 ? settings.threads : undefined,
+      logger: this.log,
+    });
+    engine.onStateChange((state) => {
+      if (this.engine === engine) this.setState(state);
+    });
+    this.engine = engine;
+    this.engineKey = keyOf(settings);
+    void engine.load().catch(() => undefined); // errors surface through state and the first fill
+    return engine;
+  }
+
+  /**
+   * Predicts each range of `request`, using the text around them as context
+   * (in Markdown, without code). Ranges inside Markdown code get no result.
+   * @returns one result per range in order (undefined for a skipped range), or
+   *   undefined when cancelled, superseded, stale or without a model.
+   * @throws what the engine throws, except cancellation.
+   */
+  async fill(request: DocumentFill): Promise<(DocumentResult | undefined)[] | undefined> {
+    const { document, ranges, caller, token } = request;
+    const settings = this.getSettings();
+    const version = document.version;
+    const engine = await this.getEngine(token);
+    if (!engine || token?.isCancellationRequested) return undefined;
+
+    const firstLine = Math.max(0, Math.min(...ranges.map((r) => r.start.line)) - CONTEXT_LINES);
+    const lastLine = Math.min(document.lineCount - 1, Math.max(...ranges.map((r) => r.end.line)) + CONTEXT_LINES);
+    const slice = new vscode.Range(firstLine, 0, lastLine, document.lineAt(lastLine).text.length);
+    const base = document.offsetAt(slice.start);
+    let text = document.getText(slice);
+    let spans: Span[] = ranges.map((r) => ({ start: document.offsetAt(r.start) - base, end: document.offsetAt(r.end) - base }));
+    const kept = spans.map(() => true);
+    if (document.languageId === 'markdown') {
+      const code = markdownCodeSpans(text, startsInsideFence(document, firstLine)).spans;
+      spans.forEach((s, i) => (kept[i] = !overlapsAny(s, code)));
+      text = blankSpans(text, code);
+    }
+    spans = spans.filter((_, i) => kept[i]);
+    if (spans.length === 0) return ranges.map(() => undefined);
+
+    const abort = new AbortController();
+    const subscription = token?.onCancellationRequested(() => abort.abort());
+    try {
+      const results = await engine.fill(
+        { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens },
+        { caller, signal: abort.signal },
+      );
+      if (token?.isCancellationRequested || document.version !== version) return undefined;
+      const mapped = results.map((r) => ({
+        ...r,
+        suggestions: r.suggestions.filter((s) => s.score >= settings.minScore),
+        range: new vscode.Range(document.positionAt(base + r.span.start), document.positionAt(base + r.span.end)),
+        span: { start: base + r.span.start, end: base + r.span.end },
+      }));
+      let next = 0;
+      return kept.map((k) => (k ? mapped[next++] : undefined));
+    } catch (error) {
+      if (isCancellation(error)) return undefined;
+      throw error;
+    } finally {
+      subscription?.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.reset();
+    this.stateEmitter.dispose();
+  }
+
+  /** Disposes the engine and waits for its worker to end (for `deactivate`). */
+  async disposeAsync(): Promise<void> {
+    const engine = this.engine;
+    this.dispose();
+    await engine?.dispose();
+  }
+
+  private setState(state: EngineState): void {
+    this.state = state;
+    this.stateEmitter.fire(state);
+  }
+}
+
+function keyOf(settings: ClozeSettings): string {
+  return JSON.stringify([settings.model, settings.modelPath, settings.threads]);
+}
+
+/** Whether line `line` of a Markdown document lies inside a fenced code block. */
+function startsInsideFence(document: vscode.TextDocument, line: number): boolean {
+  if (line === 0) return false;
+  const before = document.getText(new vscode.Range(0, 0, line, 0));
+  return markdownCodeSpans(before).insideFence;
+}

@@ -1,0 +1,49 @@
+import * as vscode from 'vscode';
+import type { EngineHost } from './engine-host';
+import { escapeMarkdown, percent } from './format';
+import { REPLACE_RANGE_COMMAND, replaceLink } from './replace-range';
+import { isEnabledFor, type SettingsWatcher } from './settings-watcher';
+import { maskAt, masksInParagraph, wordAt } from './targets';
+
+/**
+ * Hovering a word (or a mask token) shows BERT's alternatives with their
+ * probabilities, each a one-click replace link. The Markdown is trusted for
+ * our replace command only, and every piece of document text is escaped.
+ */
+export function registerHover(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): vscode.Disposable {
+  const provider: vscode.HoverProvider = {
+    async provideHover(document, position, token) {
+      const current = settings.current;
+      if (!current.hover.enabled || !isEnabledFor(current, document)) return undefined;
+      const target = maskAt(document, position) ?? wordAt(document, position);
+      if (!target) return undefined;
+      const masks = target.isMaskToken ? masksInParagraph(document, position.line) : [target];
+      const index = masks.findIndex((m) => m.range.isEqual(target.range));
+      try {
+        const results = await host.fill({ document, ranges: masks.map((m) => m.range), caller: 'hover', token });
+        const result = results?.[index];
+        if (!result || result.suggestions.length === 0) return undefined;
+        const markdown = new vscode.MarkdownString(undefined, true);
+        markdown.isTrusted = { enabledCommands: [REPLACE_RANGE_COMMAND] };
+        const own = result.original ? ` (itself ${percent(result.original.score)})` : '';
+        markdown.appendMarkdown(`**Cloze** — ${target.isMaskToken ? 'words for the mask' : `alternatives to “${escapeMarkdown(target.text)}”${own}`}\n\n`);
+        const start = document.offsetAt(result.range.start);
+        const end = document.offsetAt(result.range.end);
+        for (const s of result.suggestions) {
+          const link = replaceLink({ uri: document.uri.toString(), start, end, expected: target.text, replacement: s.word });
+          markdown.appendMarkdown(`- [${escapeMarkdown(s.word)}](${link} "Replace with ${escapeTitle(s.word)}") ${percent(s.score)}\n`);
+        }
+        return new vscode.Hover(markdown, result.range);
+      } catch (error) {
+        log.warn(`Hover failed: ${(error as Error).message}`);
+        return undefined;
+      }
+    },
+  };
+  return vscode.languages.registerHoverProvider({ pattern: '**' }, provider);
+}
+
+/** A link title sits inside double quotes. */
+function escapeTitle(text: string): string {
+  return text.replace(/["\\]/g, '');
+}

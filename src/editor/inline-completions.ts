@@ -1,0 +1,116 @@
+import * as vscode from 'vscode';
+import type { EngineHost } from './engine-host';
+import { isEnabledFor, type SettingsWatcher } from './settings-watcher';
+import { masksInParagraph, masksOnLine, type Target, wordAt } from './targets';
+
+/** The command an accepted item runs to remove the mask or word it replaces. */
+export const COMPLETE_INLINE_COMMAND = 'cloze.completeInline';
+
+/** What an accepted item carries to its command. */
+interface Completion {
+  uri: string;
+  /** Offset and text of the target before the word was inserted. */
+  targetOffset: number;
+  targetText: string;
+  /** Where the word was inserted, and the word. */
+  insertOffset: number;
+  word: string;
+}
+
+/**
+ * Offers BERT's candidates for a typed mask token as ghost text (and, on
+ * explicit invoke, for the word at the cursor).
+ *
+ * VS Code 1.100 never shows a stable-API item whose range replaces `[MASK]`
+ * with a word that does not start with `[MASK]`, so each item inserts its word
+ * at the cursor and its command then removes the mask: Tab turns
+ * `What is [MASK]|` into `What is your|`.
+ */
+export function registerInlineCompletions(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): vscode.Disposable {
+  const provider: vscode.InlineCompletionItemProvider = {
+    async provideInlineCompletionItems(document, position, context, token) {
+      const current = settings.current;
+      if (!current.inline.enabled || !isEnabledFor(current, document)) return undefined;
+      // The suggest widget shows something else: a ghost word would contradict it.
+      if (context.selectedCompletionInfo) return undefined;
+      const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+      const target = targetAtCursor(document, position, explicit);
+      if (!target) return undefined;
+      if (!explicit && current.inline.debounceMs > 0) {
+        if (await delay(current.inline.debounceMs, token)) return undefined;
+      }
+      const masks = target.isMaskToken ? masksInParagraph(document, position.line) : [target];
+      const index = masks.findIndex((m) => m.range.isEqual(target.range));
+      try {
+        const results = await host.fill({ document, ranges: masks.map((m) => m.range), caller: 'inline', token });
+        const result = results?.[index];
+        if (!result) return undefined;
+        const targetOffset = document.offsetAt(target.range.start);
+        const insertOffset = document.offsetAt(position);
+        return result.suggestions.map((s) => {
+          const completion: Completion = { uri: document.uri.toString(), targetOffset, targetText: target.text, insertOffset, word: s.word };
+          const item = new vscode.InlineCompletionItem(s.word, new vscode.Range(position, position), {
+            command: COMPLETE_INLINE_COMMAND,
+            title: 'Replace with suggestion',
+            arguments: [completion],
+          });
+          return item;
+        });
+      } catch (error) {
+        // Never interrupt typing with a pop-up: the status bar shows the state, the log the details.
+        log.warn(`Inline suggestion failed: ${(error as Error).message}`);
+        return undefined;
+      }
+    },
+  };
+
+  return vscode.Disposable.from(
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
+    vscode.commands.registerCommand(COMPLETE_INLINE_COMMAND, (completion: Completion) => completeInline(completion)),
+  );
+}
+
+/**
+ * The mask token that ends (or starts) at the cursor; on explicit invoke also
+ * the word that does. The word goes in at the cursor, so the target must touch it.
+ */
+function targetAtCursor(document: vscode.TextDocument, position: vscode.Position, explicit: boolean): Target | undefined {
+  const touches = (t: Target) => t.range.end.isEqual(position) || t.range.start.isEqual(position);
+  const mask = masksOnLine(document, position.line).find(touches);
+  if (mask || !explicit) return mask;
+  const word = wordAt(document, position);
+  return word && touches(word) ? word : undefined;
+}
+
+/** Removes the target after its word was inserted, in the same undo step, then moves on to the paragraph's next mask. */
+async function completeInline(completion: Completion): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.uri.toString() !== completion.uri) return;
+  const document = editor.document;
+  // A word inserted before the target shifts it right.
+  const start = completion.targetOffset + (completion.insertOffset <= completion.targetOffset ? completion.word.length : 0);
+  const range = new vscode.Range(document.positionAt(start), document.positionAt(start + completion.targetText.length));
+  if (document.getText(range) !== completion.targetText) return;
+  const done = await editor.edit((edit) => edit.delete(range), { undoStopBefore: false, undoStopAfter: true });
+  if (!done) return;
+  const next = masksInParagraph(document, range.start.line).find((m) => m.range.start.isAfterOrEqual(range.start)) ?? masksInParagraph(document, range.start.line)[0];
+  if (next) {
+    editor.selection = new vscode.Selection(next.range.end, next.range.end);
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+  }
+}
+
+/** Waits `ms`; resolves true if cancelled meanwhile. */
+function delay(ms: number, token: vscode.CancellationToken): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      resolve(false);
+    }, ms);
+    const subscription = token.onCancellationRequested(() => {
+      clearTimeout(timer);
+      subscription.dispose();
+      resolve(true);
+    });
+  });
+}

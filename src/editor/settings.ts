@@ -1,0 +1,75 @@
+/**
+ * The one typed reader of Cloze's settings. Every value is checked and
+ * clamped here, so the rest of the extension never sees a bad one.
+ */
+
+/** The subset of `vscode.WorkspaceConfiguration` the reader needs (a plain stub works in tests). */
+export interface ConfigurationLike {
+  get<T>(section: string): T | undefined;
+}
+
+export interface ClozeSettings {
+  /** Master switch. @default true */
+  enable: boolean;
+  /** Language ids Cloze works in. */
+  languages: string[];
+  inline: {
+    enabled: boolean;
+    /** Milliseconds to wait after typing before an automatic suggestion, 0–2000. @default 150 */
+    debounceMs: number;
+  };
+  hover: { enabled: boolean };
+  /** Candidates per suggestion, 1–50. @default 5 */
+  topK: number;
+  /** Candidates below this probability are not shown, 0–1. @default 0 */
+  minScore: number;
+  /** Model tokens around the mask, 16–512. @default 128 */
+  maxContextTokens: number;
+  /** Catalogue id or Hub repository of the model. @default "bert-base-uncased" */
+  model: string;
+  /** A local model folder; overrides `model` and needs no network. @default "" */
+  modelPath: string;
+  /** Inference threads; 0 picks from the CPU count. @default 0 */
+  threads: number;
+}
+
+export const DEFAULT_LANGUAGES = ['plaintext', 'markdown', 'latex', 'restructuredtext', 'git-commit'];
+
+/** Reads the `cloze` section. Wrong types fall back to the default; numbers are clamped to their bounds. */
+export function readSettings(config: ConfigurationLike): ClozeSettings {
+  return {
+    enable: bool(config.get('enable'), true),
+    languages: stringList(config.get('languages'), DEFAULT_LANGUAGES),
+    inline: {
+      enabled: bool(config.get('inline.enabled'), true),
+      debounceMs: int(config.get('inline.debounceMs'), 150, 0, 2000),
+    },
+    hover: { enabled: bool(config.get('hover.enabled'), true) },
+    topK: int(config.get('topK'), 5, 1, 50),
+    minScore: num(config.get('minScore'), 0, 0, 1),
+    maxContextTokens: int(config.get('maxContextTokens'), 128, 16, 512),
+    model: str(config.get('model'), 'bert-base-uncased') || 'bert-base-uncased',
+    modelPath: str(config.get('modelPath'), '').trim(),
+    threads: int(config.get('threads'), 0, 0, 64),
+  };
+}
+
+function bool(value: unknown, fallback: boolean): boolean {
+  return typeof value === 'boolean' ? value : fallback;
+}
+
+function str(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
+function num(value: unknown, fallback: number, min: number, max: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+function int(value: unknown, fallback: number, min: number, max: number): number {
+  return Math.round(num(value, fallback, min, max));
+}
+
+function stringList(value: unknown, fallback: string[]): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : fallback;
+}

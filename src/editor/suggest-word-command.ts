@@ -1,0 +1,83 @@
+import * as vscode from 'vscode';
+import type { EngineHost } from './engine-host';
+import { bar, percent } from './format';
+import { masksInParagraph, type Target, targetForSelection } from './targets';
+import { isEnabledFor, type SettingsWatcher } from './settings-watcher';
+import { showError } from './show-error';
+
+export const SUGGEST_WORD_COMMAND = 'cloze.suggestWord';
+
+interface Pick extends vscode.QuickPickItem {
+  word: string;
+}
+
+/**
+ * "Cloze: Suggest Word": for the selection, the word under the cursor or the
+ * nearest mask token, a QuickPick of BERT's candidates with probabilities;
+ * picking replaces exactly that range. With several cursors, one pick each.
+ */
+export function registerSuggestWordCommand(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): vscode.Disposable {
+  return vscode.commands.registerTextEditorCommand(SUGGEST_WORD_COMMAND, async (editor) => {
+    if (!isEnabledFor({ ...settings.current, enable: true }, editor.document)) {
+      void vscode.window.showInformationMessage(`Cloze is not enabled for ${editor.document.languageId} files (setting cloze.languages).`);
+      return;
+    }
+    const targets = editor.selections.map((s) => targetForSelection(editor.document, s));
+    if (targets.every((t) => t === undefined)) {
+      void vscode.window.showInformationMessage('Cloze: put the cursor on a word or a [MASK], or select a word.');
+      return;
+    }
+    const chosen: { target: Target; word: string }[] = [];
+    for (const [i, target] of targets.entries()) {
+      if (!target) continue;
+      const title = targets.length > 1 ? `Cloze (${i + 1} of ${targets.length})` : 'Cloze';
+      const word = await pickFor(editor.document, target, title, host, log);
+      if (word === undefined) return; // Escape: change nothing at all.
+      chosen.push({ target, word });
+    }
+    await editor.edit((edit) => {
+      for (const { target, word } of chosen) edit.replace(target.range, word);
+    });
+  });
+}
+
+async function pickFor(document: vscode.TextDocument, target: Target, title: string, host: EngineHost, log: vscode.LogOutputChannel): Promise<string | undefined> {
+  const quickPick = vscode.window.createQuickPick<Pick>();
+  quickPick.title = title;
+  quickPick.placeholder = target.isMaskToken ? 'Word for the mask' : `Replace “${target.text}”`;
+  quickPick.matchOnDescription = false;
+  quickPick.busy = true;
+  quickPick.show();
+  const cancel = new vscode.CancellationTokenSource();
+  try {
+    const masks = target.isMaskToken ? masksInParagraph(document, target.range.start.line) : [target];
+    let index = masks.findIndex((m) => m.range.isEqual(target.range));
+    if (index < 0) {
+      masks.push(target);
+      index = masks.length - 1;
+    }
+    const resultPromise = host.fill({ document, ranges: masks.map((m) => m.range), caller: 'command', token: cancel.token });
+    const hidden = new Promise<undefined>((resolve) => quickPick.onDidHide(() => resolve(undefined)));
+    const results = await Promise.race([resultPromise, hidden]);
+    if (!results) return undefined;
+    const result = results[index];
+    if (!result) {
+      void vscode.window.showInformationMessage('Cloze: no suggestions here (Markdown code is skipped).');
+      return undefined;
+    }
+    if (result.original) quickPick.placeholder = `Replace “${target.text}” (itself ${percent(result.original.score)})`;
+    quickPick.items = result.suggestions.map((s) => ({ label: s.word, description: `${bar(s.score)} ${percent(s.score)}`, word: s.word }));
+    quickPick.busy = false;
+    return await new Promise<string | undefined>((resolve) => {
+      quickPick.onDidAccept(() => resolve(quickPick.selectedItems[0]?.word));
+      quickPick.onDidHide(() => resolve(undefined));
+    });
+  } catch (error) {
+    showError(log, 'Suggest Word failed', error);
+    return undefined;
+  } finally {
+    cancel.cancel();
+    cancel.dispose();
+    quickPick.dispose();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * The engine's worker thread: owns the model and answers the client's
+ * messages one at a time, in order.
+ */
+import { parentPort } from 'node:worker_threads';
+import { FillMask } from './fill-mask';
+import { MaskedLm } from './masked-lm';
+import { type FromWorker, serializeError, type ToWorker } from './protocol';
+import type { Logger } from './types';
+
+const port = parentPort;
+if (!port) throw new Error('engine-worker must run as a worker thread');
+
+const send = (message: FromWorker) => port.postMessage(message);
+const logger: Logger = {
+  trace: (message) => send({ type: 'log', level: 'trace', message }),
+  debug: (message) => send({ type: 'log', level: 'debug', message }),
+  info: (message) => send({ type: 'log', level: 'info', message }),
+  warn: (message) => send({ type: 'log', level: 'warn', message }),
+  error: (message) => send({ type: 'log', level: 'error', message: String(message) }),
+};
+
+let fillMask: Promise<FillMask> | undefined;
+// Messages are handled strictly in arrival order: each waits for the previous.
+let chain: Promise<void> = Promise.resolve();
+
+port.on('message', (message: ToWorker) => {
+  chain = chain.then(() => handle(message));
+});
+
+async function handle(message: ToWorker): Promise<void> {
+  switch (message.type) {
+    case 'load': {
+      const { modelDir, threads, cacheSize } = message.options;
+      fillMask = MaskedLm.load(modelDir, threads, logger).then((lm) => new FillMask(lm, cacheSize));
+      try {
+        send({ type: 'loaded', info: (await fillMask).info });
+      } catch (error) {
+        send({ type: 'error', id: null, error: serializeError(error) });
+      }
+      return;
+    }
+    case 'fill': {
+      try {
+        if (!fillMask) throw new Error('No model loaded');
+        const results = await (await fillMask).fill(message.request);
+        send({ type: 'result', id: message.id, results });
+      } catch (error) {
+        send({ type: 'error', id: message.id, error: serializeError(error) });
+      }
+      return;
+    }
+  }
+}

@@ -1,0 +1,377 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { CancelledError, WorkerError } from './errors';
+import { deserializeError, type FromWorker, type LoadOptions, type ToWorker } from './protocol';
+import { type FillRequest, type Logger, type MaskResult, type ModelInfo, silentLogger } from './types';
+
+/** Options of an {@link Engine}. */
+export interface EngineOptions {
+  /** The model folder: `model.onnx`, `tokenizer.json`, `tokenizer_config.json`, `config.json`. */
+  modelDir: string;
+  /**
+   * Intra-op threads for onnxruntime, an integer from 1 to 64.
+   * @default the number of CPUs, at most 4
+   */
+  threads?: number;
+  /**
+   * Results kept by exact model input, so that hover, inline completions and
+   * the command reuse one forward pass.
+   * @default 256
+   */
+  cacheSize?: number;
+  /**
+   * Milliseconds a single request may run in the worker before the worker is
+   * considered hung, terminated and restarted on the next request.
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
+  /** Where diagnostics go. @default a logger that drops everything */
+  logger?: Logger;
+  /** The worker's entry file. @default `engine-worker.js` beside this module */
+  workerScript?: string;
+}
+
+/** Options of one {@link Engine.fill} call. */
+export interface FillOptions {
+  /** Cancels the request: it rejects with a {@link CancelledError} and its result is dropped. */
+  signal?: AbortSignal;
+  /**
+   * Who asks (e.g. `inline`, `hover`). A newer request from the same caller
+   * supersedes an older one still waiting for the worker: latest wins.
+   */
+  caller?: string;
+}
+
+/** Where the engine stands, for status displays. */
+export type EngineState =
+  | { kind: 'idle' }
+  | { kind: 'loading' }
+  | { kind: 'ready'; info: ModelInfo }
+  | { kind: 'error'; error: Error }
+  | { kind: 'disposed' };
+
+interface Pending {
+  id: number;
+  request: FillRequest;
+  caller: string | undefined;
+  signal: AbortSignal | undefined;
+  resolve(results: MaskResult[]): void;
+  reject(error: Error): void;
+  onAbort?: () => void;
+}
+
+/**
+ * Documents above this many UTF-16 code units are cut to a slice around the
+ * masks before they are posted, so a huge file costs the editor thread one
+ * `slice`, not a copy of the whole text.
+ */
+const MAX_POSTED_CHARS = 64 * 1024;
+
+/**
+ * The fill-mask engine's main-thread side. It owns a `worker_threads` Worker
+ * that owns the onnxruntime session: onnxruntime-node runs inference
+ * synchronously on the calling thread, so the caller's thread only posts
+ * messages and stays free.
+ *
+ * Requests are served one at a time in arrival order. The model loads on the
+ * first request (or {@link Engine.load}) and stays loaded. If the worker dies
+ * or hangs, pending requests reject with a {@link WorkerError} and the next
+ * request starts a fresh worker.
+ */
+export class Engine {
+  private readonly options: Required<Omit<EngineOptions, 'logger' | 'workerScript'>>;
+  private readonly logger: Logger;
+  private readonly workerScript: string;
+  private worker: Worker | undefined;
+  private loading: Promise<ModelInfo> | undefined;
+  private loadSettle: { resolve(info: ModelInfo): void; reject(error: Error): void } | undefined;
+  private readonly queue: Pending[] = [];
+  private inFlight: Pending | undefined;
+  private inFlightTimer: NodeJS.Timeout | undefined;
+  private nextId = 1;
+  private currentState: EngineState = { kind: 'idle' };
+  private readonly stateListeners = new Set<(state: EngineState) => void>();
+
+  /** @throws {TypeError} when `modelDir` is empty; {@link RangeError} for out-of-range numbers. */
+  constructor(options: EngineOptions) {
+    if (typeof options.modelDir !== 'string' || options.modelDir === '') {
+      throw new TypeError(`Expected \`modelDir\` to be a non-empty string, got \`${String(options.modelDir)}\``);
+    }
+    const threads = options.threads ?? Math.min(4, availableParallelism());
+    checkInteger('threads', threads, 1, 64);
+    const cacheSize = options.cacheSize ?? 256;
+    checkInteger('cacheSize', cacheSize, 0, 100_000);
+    const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    checkInteger('requestTimeoutMs', requestTimeoutMs, 1, 3_600_000);
+    this.options = { modelDir: path.resolve(options.modelDir), threads, cacheSize, requestTimeoutMs };
+    this.logger = options.logger ?? silentLogger;
+    this.workerScript = options.workerScript ?? defaultWorkerScript();
+  }
+
+  /** The model folder this engine serves. */
+  get modelDir(): string {
+    return this.options.modelDir;
+  }
+
+  get state(): EngineState {
+    return this.currentState;
+  }
+
+  /** Calls `listener` on every state change; returns a function that unsubscribes. */
+  onStateChange(listener: (state: EngineState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  /**
+   * Starts the worker and loads the model, once; later calls return the same
+   * promise. After a failed load, the next call tries again.
+   * @throws {ModelError} for a folder that cannot be loaded.
+   */
+  load(): Promise<ModelInfo> {
+    if (this.currentState.kind === 'disposed') {
+      return Promise.reject(new CancelledError('disposed', 'The engine was disposed'));
+    }
+    if (this.loading) return this.loading;
+    this.setState({ kind: 'loading' });
+    const worker = this.startWorker();
+    this.loading = new Promise<ModelInfo>((resolve, reject) => {
+      this.loadSettle = { resolve, reject };
+    });
+    const options: LoadOptions = {
+      modelDir: this.options.modelDir,
+      threads: this.options.threads,
+      cacheSize: this.options.cacheSize,
+    };
+    post(worker, { type: 'load', options });
+    // A failed load must not stay cached: drop it so the next call retries.
+    this.loading.catch(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  /**
+   * Predicts each mask span of `request`.
+   * @returns one result per span, in the order of `request.masks`.
+   * @throws {CancelledError} when aborted, superseded or disposed.
+   * @throws {ModelError} when the model cannot be loaded.
+   * @throws {TypeError|RangeError} for a malformed request.
+   * @throws {WorkerError} when the worker dies or hangs.
+   */
+  async fill(request: FillRequest, options: FillOptions = {}): Promise<MaskResult[]> {
+    const { signal, caller } = options;
+    if (signal?.aborted) throw new CancelledError('aborted');
+    const { posted, offset } = cutForPosting(request);
+    await this.load();
+    if (signal?.aborted) throw new CancelledError('aborted');
+    const results = await new Promise<MaskResult[]>((resolve, reject) => {
+      if (caller !== undefined) {
+        for (const queued of this.queue.filter((p) => p.caller === caller)) {
+          this.removeQueued(queued);
+          queued.reject(new CancelledError('superseded'));
+        }
+      }
+      const pending: Pending = { id: this.nextId++, request: posted, caller, signal, resolve, reject };
+      if (signal) {
+        pending.onAbort = () => this.abort(pending);
+        signal.addEventListener('abort', pending.onAbort, { once: true });
+      }
+      this.queue.push(pending);
+      this.pump();
+    });
+    return offset === 0 ? results : results.map((r) => shiftResult(r, offset));
+  }
+
+  /** Ends the worker; pending requests reject with a {@link CancelledError}. Safe to call twice. */
+  async dispose(): Promise<void> {
+    if (this.currentState.kind === 'disposed') return;
+    const error = new CancelledError('disposed', 'The engine was disposed');
+    this.failAll(error);
+    this.setState({ kind: 'disposed' });
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
+    this.stateListeners.clear();
+  }
+
+  private startWorker(): Worker {
+    const worker = new Worker(this.workerScript, {
+      // Telemetry off before onnxruntime is first required inside the worker.
+      env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
+      stderr: false,
+    });
+    worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
+    worker.on('error', (error) => this.onWorkerGone(worker, new WorkerError(`The inference worker failed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => this.onWorkerGone(worker, new WorkerError(`The inference worker exited with code ${code}`)));
+    // The worker must not keep a CLI process alive once the caller is done.
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  private onMessage(worker: Worker, message: FromWorker): void {
+    if (worker !== this.worker) return;
+    switch (message.type) {
+      case 'log':
+        this.logger[message.level](message.message);
+        return;
+      case 'loaded':
+        this.logger.info(`Model loaded from ${message.info.dir} in ${Math.round(message.info.loadMs)} ms`);
+        this.setState({ kind: 'ready', info: message.info });
+        this.loadSettle?.resolve(message.info);
+        this.loadSettle = undefined;
+        return;
+      case 'result':
+      case 'error': {
+        if (message.type === 'error' && message.id === null) {
+          const error = deserializeError(message.error);
+          this.logger.error(`Model load failed: ${error.message}`);
+          // Keep the worker from serving anything else: a failed load leaves it useless.
+          this.worker = undefined;
+          void worker.terminate();
+          this.setState({ kind: 'error', error });
+          this.loadSettle?.reject(error);
+          this.loadSettle = undefined;
+          return;
+        }
+        const pending = this.inFlight;
+        if (!pending || pending.id !== message.id) return;
+        this.finishInFlight();
+        if (message.type === 'result') pending.resolve(message.results);
+        else pending.reject(deserializeError(message.error));
+        this.pump();
+        return;
+      }
+    }
+  }
+
+  private onWorkerGone(worker: Worker, error: WorkerError): void {
+    if (worker !== this.worker) return;
+    this.logger.error(error.message);
+    this.worker = undefined;
+    this.loading = undefined;
+    this.setState({ kind: 'error', error });
+    this.failAll(error);
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.queue.length === 0 || !this.worker) return;
+    const pending = this.queue.shift()!;
+    this.inFlight = pending;
+    this.inFlightTimer = setTimeout(() => this.onTimeout(pending), this.options.requestTimeoutMs);
+    this.inFlightTimer.unref();
+    post(this.worker, { type: 'fill', id: pending.id, request: pending.request });
+  }
+
+  private onTimeout(pending: Pending): void {
+    if (this.inFlight !== pending || !this.worker) return;
+    const worker = this.worker;
+    this.onWorkerGone(worker, new WorkerError(`The inference worker did not answer within ${this.options.requestTimeoutMs} ms and was restarted`));
+    void worker.terminate();
+  }
+
+  private abort(pending: Pending): void {
+    if (this.inFlight === pending) {
+      // The forward pass cannot be interrupted; its result will be ignored.
+      this.finishInFlight();
+      pending.reject(new CancelledError('aborted'));
+      // The worker handles messages in order and its late answer for the
+      // aborted id is ignored, so the next request can be posted now.
+      this.pump();
+    } else if (this.removeQueued(pending)) {
+      pending.reject(new CancelledError('aborted'));
+    }
+  }
+
+  private finishInFlight(): void {
+    const pending = this.inFlight;
+    if (!pending) return;
+    clearTimeout(this.inFlightTimer);
+    this.inFlightTimer = undefined;
+    if (pending.onAbort) pending.signal?.removeEventListener('abort', pending.onAbort);
+    this.inFlight = undefined;
+  }
+
+  private removeQueued(pending: Pending): boolean {
+    const index = this.queue.indexOf(pending);
+    if (index < 0) return false;
+    this.queue.splice(index, 1);
+    if (pending.onAbort) pending.signal?.removeEventListener('abort', pending.onAbort);
+    return true;
+  }
+
+  private failAll(error: Error): void {
+    const inFlight = this.inFlight;
+    this.finishInFlight();
+    inFlight?.reject(error);
+    for (const pending of this.queue.splice(0)) {
+      if (pending.onAbort) pending.signal?.removeEventListener('abort', pending.onAbort);
+      pending.reject(error);
+    }
+    this.loadSettle?.reject(error);
+    this.loadSettle = undefined;
+  }
+
+  private setState(state: EngineState): void {
+    this.currentState = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+}
+
+function post(worker: Worker, message: ToWorker): void {
+  worker.postMessage(message);
+}
+
+function checkInteger(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${value}\``);
+  }
+}
+
+/**
+ * The bundle ships `engine-worker.js` beside this module; when the engine runs
+ * from source (tests through tsx), the worker is the `.ts` file and inherits
+ * the parent's `--import tsx`.
+ */
+function defaultWorkerScript(): string {
+  const js = path.join(__dirname, 'engine-worker.js');
+  return existsSync(js) ? js : path.join(__dirname, 'engine-worker.ts');
+}
+
+/** Cuts a huge text to a slice around its masks; returns the slice's offset into the original. */
+function cutForPosting(request: FillRequest): { posted: FillRequest; offset: number } {
+  if (typeof request?.text !== 'string') {
+    throw new TypeError(`Expected \`text\` to be a string, got \`${typeof request?.text}\``);
+  }
+  if (!Array.isArray(request.masks) || request.masks.length === 0) {
+    throw new TypeError('Expected `masks` to be a non-empty array of spans');
+  }
+  for (const span of request.masks) {
+    if (!Number.isInteger(span?.start) || !Number.isInteger(span?.end) || span.start < 0 || span.end < span.start || span.end > request.text.length) {
+      throw new RangeError(`Expected each mask span to lie inside the text (0..${request.text.length}), got \`${JSON.stringify(span)}\``);
+    }
+  }
+  if (request.text.length <= MAX_POSTED_CHARS) return { posted: request, offset: 0 };
+  const first = Math.min(...request.masks.map((m) => m.start));
+  const last = Math.max(...request.masks.map((m) => m.end));
+  const margin = Math.max(0, Math.floor((MAX_POSTED_CHARS - (last - first)) / 2));
+  let start = Math.max(0, first - margin);
+  let end = Math.min(request.text.length, last + margin);
+  // Never split a surrogate pair at the cut.
+  if (start > 0 && isLowSurrogate(request.text.charCodeAt(start))) start--;
+  if (end < request.text.length && isLowSurrogate(request.text.charCodeAt(end))) end++;
+  const text = request.text.slice(start, end);
+  const masks = request.masks.map((m) => ({ start: m.start - start, end: m.end - start }));
+  return { posted: { ...request, text, masks }, offset: start };
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+function shiftResult(result: MaskResult, offset: number): MaskResult {
+  return { ...result, span: { start: result.span.start + offset, end: result.span.end + offset } };
+}

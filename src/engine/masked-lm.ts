@@ -1,0 +1,170 @@
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type * as Ort from 'onnxruntime-node';
+import { ModelError } from './errors';
+import type { Logger } from './types';
+import { WordTokenizer } from './word-tokenizer';
+
+/** Model files looked for in a model folder, in this order. */
+export const MODEL_FILE_CANDIDATES = [
+  'model.onnx',
+  'model_quantized.onnx',
+  path.join('onnx', 'model_quantized.onnx'),
+  path.join('onnx', 'model.onnx'),
+];
+
+/** The model input for one forward pass. */
+export interface ModelInput {
+  inputIds: readonly number[];
+  /** Segment ids (0 for the first sentence, 1 for the second); all 0 when absent. */
+  tokenTypeIds?: readonly number[];
+  /** Positions in `inputIds` whose vocabulary distribution is wanted. */
+  maskPositions: readonly number[];
+}
+
+/** What {@link MaskedLm.load} reads from `config.json`. */
+export interface ModelConfig {
+  modelType: string;
+  vocabSize: number | undefined;
+  /** The longest input the position embeddings allow, special tokens included. */
+  maxPositions: number;
+}
+
+/**
+ * Owns one onnxruntime `InferenceSession` over a fill-mask model and its
+ * tokenizer. Lives inside the engine's worker: `run` blocks its thread.
+ */
+export class MaskedLm {
+  private constructor(
+    private readonly ort: typeof Ort,
+    private readonly session: Ort.InferenceSession,
+    readonly tokenizer: WordTokenizer,
+    readonly config: ModelConfig,
+    readonly modelFile: string,
+    readonly loadMs: number,
+  ) {}
+
+  /**
+   * Loads the model folder `dir`, checks that it is a fill-mask model and runs
+   * one warm-up pass so that the first real request is not slow.
+   * @param threads - onnxruntime intra-op threads, at least 1.
+   * @throws {ModelError} for a missing file, an unreadable model, a model
+   *   without a `logits` output or inputs we cannot feed, or a bad tokenizer.
+   */
+  static async load(dir: string, threads: number, logger: Logger): Promise<MaskedLm> {
+    const started = performance.now();
+    if (!existsSync(dir)) {
+      throw new ModelError('missing-file', `Model folder not found: ${dir}`, dir);
+    }
+    const modelFile = MODEL_FILE_CANDIDATES.map((f) => path.join(dir, f)).find((f) => existsSync(f));
+    if (!modelFile) {
+      throw new ModelError('missing-file', `No ONNX model in ${dir} (looked for ${MODEL_FILE_CANDIDATES.join(', ')})`, dir);
+    }
+    const config = readConfig(dir);
+    const tokenizer = WordTokenizer.fromFolder(dir);
+
+    // Required lazily so that ORT_DISABLE_TELEMETRY, set by the engine for
+    // this worker, is in place before onnxruntime initialises.
+    const ort = require('onnxruntime-node') as typeof Ort;
+    let session: Ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(modelFile, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+    } catch (cause) {
+      throw new ModelError('invalid-model', `Cannot load ${modelFile}: ${(cause as Error).message}`, modelFile, { cause });
+    }
+    if (!session.outputNames.includes('logits')) {
+      await session.release();
+      throw new ModelError('no-logits', `${modelFile} has no \`logits\` output (outputs: ${session.outputNames.join(', ')}); a fill-mask export is needed`, modelFile);
+    }
+    const unknown = session.inputNames.filter((n) => !KNOWN_INPUTS.has(n));
+    if (unknown.length > 0 || !session.inputNames.includes('input_ids')) {
+      await session.release();
+      throw new ModelError('invalid-model', `${modelFile} has inputs this engine cannot feed: ${session.inputNames.join(', ')}`, modelFile);
+    }
+    const lm = new MaskedLm(ort, session, tokenizer, config, modelFile, 0);
+    await lm.logitsAt({ inputIds: [tokenizer.clsId, tokenizer.maskId, tokenizer.sepId], maskPositions: [1] });
+    const loadMs = performance.now() - started;
+    logger.debug(`Session over ${path.basename(modelFile)}: inputs ${session.inputNames.join(', ')}; ${threads} threads; warm in ${Math.round(loadMs)} ms`);
+    return new MaskedLm(ort, session, tokenizer, config, modelFile, loadMs);
+  }
+
+  /** The names the session takes as inputs. */
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  /**
+   * Runs one forward pass and returns, for each of `input.maskPositions`, the
+   * logits over the whole vocabulary (a fresh `Float32Array` each).
+   * @throws {RangeError} when the input is longer than the model allows or a
+   *   position lies outside it.
+   */
+  async logitsAt(input: ModelInput): Promise<Float32Array[]> {
+    const length = input.inputIds.length;
+    if (length === 0 || length > this.config.maxPositions) {
+      throw new RangeError(`Expected 1 to ${this.config.maxPositions} input ids, got ${length}`);
+    }
+    for (const p of input.maskPositions) {
+      if (!Number.isInteger(p) || p < 0 || p >= length) {
+        throw new RangeError(`Expected mask positions inside the input (0..${length - 1}), got \`${p}\``);
+      }
+    }
+    const feeds: Record<string, Ort.Tensor> = {};
+    const int64 = (values: ArrayLike<number>) =>
+      new this.ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), [1, length]);
+    for (const name of this.session.inputNames) {
+      switch (name) {
+        case 'input_ids':
+          feeds[name] = int64(input.inputIds);
+          break;
+        case 'attention_mask':
+          feeds[name] = int64(new Array<number>(length).fill(1));
+          break;
+        case 'token_type_ids':
+          feeds[name] = int64(input.tokenTypeIds ?? new Array<number>(length).fill(0));
+          break;
+      }
+    }
+    const output = (await this.session.run(feeds, ['logits'])).logits;
+    const data = output.data as Float32Array;
+    const vocab = Number(output.dims[output.dims.length - 1]);
+    return input.maskPositions.map((p) => data.slice(p * vocab, (p + 1) * vocab));
+  }
+
+  /** Frees the native session. */
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
+
+/** Model types whose position ids start after the padding id (RoBERTa's offset of 2). */
+const OFFSET_POSITIONS = new Set(['roberta', 'xlm-roberta', 'camembert', 'longformer']);
+
+function readConfig(dir: string): ModelConfig {
+  const file = path.join(dir, 'config.json');
+  if (!existsSync(file)) {
+    throw new ModelError('missing-file', `Missing config.json in ${dir}`, file);
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (cause) {
+    throw new ModelError('invalid-config', `Cannot parse ${file}: ${(cause as Error).message}`, file, { cause });
+  }
+  const modelType = typeof raw.model_type === 'string' ? raw.model_type : 'bert';
+  const positions = typeof raw.max_position_embeddings === 'number' ? raw.max_position_embeddings : 512;
+  const offset = OFFSET_POSITIONS.has(modelType) ? 2 : 0;
+  const vocabSize = typeof raw.vocab_size === 'number' ? raw.vocab_size : undefined;
+  if (!Number.isInteger(positions) || positions - offset < 3) {
+    throw new ModelError('invalid-config', `Expected \`max_position_embeddings\` to be an integer above 3 in ${file}, got \`${String(raw.max_position_embeddings)}\``, file);
+  }
+  return { modelType, vocabSize, maxPositions: positions - offset };
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { readSettings } from '../../src/editor/settings';
+
+const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
+
+test('every contributed setting is read by the settings reader, and nothing else is', () => {
+  const requested = new Set<string>();
+  readSettings({ get: (key) => (requested.add(key), undefined) });
+  const contributed = Object.keys(manifest.contributes.configuration.properties).map((k) => k.replace(/^cloze\./, ''));
+  assert.deepEqual([...requested].sort(), contributed.sort());
+});
+
+test('every contributed setting has a default and a description', () => {
+  for (const [key, schema] of Object.entries<Record<string, unknown>>(manifest.contributes.configuration.properties)) {
+    assert.ok('default' in schema, `${key} has no default`);
+    assert.ok(typeof schema.markdownDescription === 'string' && schema.markdownDescription.length > 10, `${key} has no description`);
+  }
+});
+
+test('every contributed command is registered somewhere in src', () => {
+  const sources = readSources(path.join(__dirname, '../../src'));
+  for (const { command } of manifest.contributes.commands as { command: string }[]) {
+    // Either registered directly, or through a constant that a register call uses.
+    const declaration = new RegExp(`export const (\\w+) = ['"]${command.replace('.', '\\.')}['"]`);
+    const constant = sources.map((s) => declaration.exec(s.text)?.[1]).find(Boolean);
+    const registered = sources.some((s) =>
+      new RegExp(`register(TextEditor)?Command\\(\\s*(['"]${command.replace('.', '\\.')}['"]${constant ? `|${constant}` : ''})`).test(s.text),
+    );
+    assert.ok(registered, `${command} is contributed but never registered`);
+  }
+});
+
+test('every keybinding and menu entry names a known command', () => {
+  const known = new Set((manifest.contributes.commands as { command: string }[]).map((c) => c.command));
+  known.add('editor.action.inlineSuggest.trigger');
+  for (const binding of manifest.contributes.keybindings) assert.ok(known.has(binding.command), binding.command);
+  for (const entries of Object.values<{ command: string }[]>(manifest.contributes.menus)) {
+    for (const entry of entries) assert.ok(known.has(entry.command), entry.command);
+  }
+});
+
+function readSources(dir: string): { file: string; text: string }[] {
+  const { readdirSync } = require('node:fs') as typeof import('node:fs');
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => ({ file: f, text: readFileSync(path.join(dir, f), 'utf8') }));
+}

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_LANGUAGES, readSettings } from '../../src/editor/settings';
+
+const stub = (values: Record<string, unknown>) => ({ get: <T>(key: string) => values[key] as T | undefined });
+
+test('reads the defaults from an empty configuration', () => {
+  const s = readSettings(stub({}));
+  assert.equal(s.enable, true);
+  assert.deepEqual(s.languages, DEFAULT_LANGUAGES);
+  assert.equal(s.topK, 5);
+  assert.equal(s.maxContextTokens, 128);
+  assert.equal(s.inline.debounceMs, 150);
+  assert.equal(s.model, 'bert-base-uncased');
+  assert.equal(s.modelPath, '');
+  assert.equal(s.threads, 0);
+});
+
+test('clamps numbers to their bounds and rounds integers', () => {
+  const s = readSettings(stub({ topK: 500, minScore: -1, maxContextTokens: 3, 'inline.debounceMs': 12.6, threads: 1000 }));
+  assert.equal(s.topK, 50);
+  assert.equal(s.minScore, 0);
+  assert.equal(s.maxContextTokens, 16);
+  assert.equal(s.inline.debounceMs, 13);
+  assert.equal(s.threads, 64);
+});
+
+test('falls back to the default for values of the wrong type', () => {
+  const s = readSettings(stub({ enable: 'yes', topK: 'ten', languages: 'markdown', minScore: Number.NaN, model: '' }));
+  assert.equal(s.enable, true);
+  assert.equal(s.topK, 5);
+  assert.deepEqual(s.languages, DEFAULT_LANGUAGES);
+  assert.equal(s.minScore, 0);
+  assert.equal(s.model, 'bert-base-uncased');
+});
+
+test('drops non-string language ids and trims the model path', () => {
+  const s = readSettings(stub({ languages: ['markdown', 3, null, 'latex'], modelPath: '  /models/bert \n' }));
+  assert.deepEqual(s.languages, ['markdown', 'latex']);
+  assert.equal(s.modelPath, '/models/bert');
+});
