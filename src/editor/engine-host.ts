@@ -4,6 +4,7 @@ import { isCancellation } from '../engine/errors';
 import { blankSpans, markdownCodeSpans, overlapsAny } from '../engine/markdown-code';
 import type { MaskResult, Span } from '../engine/types';
 import type { ClozeSettings } from './settings';
+import { TYPED_MASK } from './targets';
 
 /** Finds the model folder for the current settings, downloading if the user agrees; undefined when there is none. */
 export type ModelResolver = (settings: ClozeSettings, token?: vscode.CancellationToken) => Promise<string | undefined>;
@@ -135,7 +136,7 @@ export class EngineHost implements vscode.Disposable {
     const subscription = token?.onCancellationRequested(() => abort.abort());
     try {
       const results = await engine.fill(
-        { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens },
+        { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words' },
         { caller, signal: abort.signal },
       );
       if (token?.isCancellationRequested || document.version !== version) return undefined;

@@ -1,5 +1,11 @@
 import * as vscode from 'vscode';
-import { findMaskTokens, MASK_TOKEN_SPELLINGS } from '../engine/mask-window';
+import { findMaskTokens } from '../engine/mask-window';
+
+/**
+ * What users type for a mask, whatever the model: the engine puts the model's
+ * own mask token (`[MASK]`, `<mask>`) in its place.
+ */
+export const TYPED_MASK = '[MASK]';
 
 /**
  * A word: Unicode letters and marks, with inner apostrophes and hyphens
@@ -20,9 +26,7 @@ export interface Target {
 /** The mask tokens on `line`, in order. */
 export function masksOnLine(document: vscode.TextDocument, line: number): Target[] {
   const text = document.lineAt(line).text;
-  return MASK_TOKEN_SPELLINGS.flatMap((spelling) => findMaskTokens(text, spelling))
-    .sort((a, b) => a.start - b.start)
-    .map((s) => ({ range: new vscode.Range(line, s.start, line, s.end), text: text.slice(s.start, s.end), isMaskToken: true }));
+  return findMaskTokens(text, TYPED_MASK).map((s) => ({ range: new vscode.Range(line, s.start, line, s.end), text: text.slice(s.start, s.end), isMaskToken: true }));
 }
 
 /** The mask tokens of the paragraph around `line` (blank lines end a paragraph). */
@@ -58,7 +62,7 @@ export function targetForSelection(document: vscode.TextDocument, selection: vsc
     if (!selection.isSingleLine) return undefined;
     const text = document.getText(selection);
     if (text.trim() === '') return undefined;
-    const isMaskToken = (MASK_TOKEN_SPELLINGS as readonly string[]).includes(text);
+    const isMaskToken = text === TYPED_MASK;
     return { range: new vscode.Range(selection.start, selection.end), text, isMaskToken };
   }
   const position = selection.active;

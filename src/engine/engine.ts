@@ -18,7 +18,8 @@ export interface EngineOptions {
   /**
    * Results kept by exact model input, so that hover, inline completions and
    * the command reuse one forward pass.
-   * @default 256
+   * Each entry holds one vocabulary-sized row of logits per mask (120 KB for bert-base).
+   * @default 64
    */
   cacheSize?: number;
   /**
@@ -101,7 +102,7 @@ export class Engine {
     }
     const threads = options.threads ?? Math.min(4, availableParallelism());
     checkInteger('threads', threads, 1, 64);
-    const cacheSize = options.cacheSize ?? 256;
+    const cacheSize = options.cacheSize ?? 64;
     checkInteger('cacheSize', cacheSize, 0, 100_000);
     const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     checkInteger('requestTimeoutMs', requestTimeoutMs, 1, 3_600_000);

@@ -39,6 +39,7 @@ export class MaskedLm {
   private constructor(
     private readonly ort: typeof Ort,
     private readonly session: Ort.InferenceSession,
+    readonly dir: string,
     readonly tokenizer: WordTokenizer,
     readonly config: ModelConfig,
     readonly modelFile: string,
@@ -87,11 +88,12 @@ export class MaskedLm {
       await session.release();
       throw new ModelError('invalid-model', `${modelFile} has inputs this engine cannot feed: ${session.inputNames.join(', ')}`, modelFile);
     }
-    const lm = new MaskedLm(ort, session, tokenizer, config, modelFile, 0);
-    await lm.logitsAt({ inputIds: [tokenizer.clsId, tokenizer.maskId, tokenizer.sepId], maskPositions: [1] });
+    const lm = new MaskedLm(ort, session, dir, tokenizer, config, modelFile, 0);
+    const warmUp = [...tokenizer.prefixIds, tokenizer.maskTokenId, ...tokenizer.suffixIds];
+    await lm.logitsAt({ inputIds: warmUp, maskPositions: [tokenizer.prefixIds.length] });
     const loadMs = performance.now() - started;
     logger.debug(`Session over ${path.basename(modelFile)}: inputs ${session.inputNames.join(', ')}; ${threads} threads; warm in ${Math.round(loadMs)} ms`);
-    return new MaskedLm(ort, session, tokenizer, config, modelFile, loadMs);
+    return new MaskedLm(ort, session, dir, tokenizer, config, modelFile, loadMs);
   }
 
   /** The names the session takes as inputs. */

@@ -77,6 +77,18 @@ export interface FillRequest {
    * @default 128
    */
   maxTokens?: number;
+  /**
+   * The text that marks a typed mask in `text`; any other span is a word to
+   * replace. @default the model's own mask token (`[MASK]`, `<mask>`)
+   */
+  maskToken?: string;
+  /**
+   * Which candidates to keep: `none` keeps every vocabulary entry (the Hugging
+   * Face pipeline's behaviour), `words` drops special tokens, word pieces,
+   * punctuation, duplicates and the replaced word itself.
+   * @default 'words' for a word being replaced, 'none' for a typed mask
+   */
+  filter?: 'none' | 'words';
 }
 
 /** What a loaded model reports about itself. */
