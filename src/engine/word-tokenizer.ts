@@ -246,7 +246,12 @@ export class WordTokenizer {
     } catch (error) {
       throw new ModelError('invalid-tokenizer', `The tokenizer in ${source} cannot be loaded: ${String(error)}`, source, { cause: error });
     }
-    return new WordTokenizer(tokenizer, tokenizerJson as unknown as TokenizerJson, tokenizerConfig, source);
+    try {
+      return new WordTokenizer(tokenizer, tokenizerJson as unknown as TokenizerJson, tokenizerConfig, source);
+    } catch (error) {
+      if (error instanceof ModelError) throw error;
+      throw new ModelError('invalid-tokenizer', `The tokenizer in ${source} cannot be used: ${String(error)}`, source, { cause: error });
+    }
   }
 
   /**
