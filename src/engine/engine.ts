@@ -199,16 +199,18 @@ export class Engine {
   }
 
   private startWorker(): Worker {
-    const worker = new Worker(this.workerScript, {
+    const options = {
       // Telemetry off before onnxruntime is first required inside the worker.
       env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
       stderr: false,
-    });
+    };
+    // From source (tests), the worker is TypeScript: load it through tsx's require hook.
+    const worker = this.workerScript.endsWith('.ts')
+      ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(this.workerScript)});`, { ...options, eval: true })
+      : new Worker(this.workerScript, options);
     worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
     worker.on('error', (error) => this.onWorkerGone(worker, new WorkerError(`The inference worker failed: ${error.message}`, { cause: error })));
     worker.on('exit', (code) => this.onWorkerGone(worker, new WorkerError(`The inference worker exited with code ${code}`)));
-    // The worker must not keep a CLI process alive once the caller is done.
-    worker.unref();
     this.worker = worker;
     return worker;
   }
@@ -224,6 +226,7 @@ export class Engine {
         this.setState({ kind: 'ready', info: message.info });
         this.loadSettle?.resolve(message.info);
         this.loadSettle = undefined;
+        this.pump();
         return;
       case 'result':
       case 'error': {
@@ -258,7 +261,18 @@ export class Engine {
     this.failAll(error);
   }
 
+  /**
+   * An idle worker must not keep a CLI process alive once its caller is done,
+   * while one with work pending must, or the process would exit mid-request.
+   */
+  private updateKeepAlive(): void {
+    const busy = this.loadSettle !== undefined || this.inFlight !== undefined || this.queue.length > 0;
+    if (busy) this.worker?.ref();
+    else this.worker?.unref();
+  }
+
   private pump(): void {
+    this.updateKeepAlive();
     if (this.inFlight || this.queue.length === 0 || !this.worker) return;
     const pending = this.queue.shift()!;
     this.inFlight = pending;
@@ -284,6 +298,7 @@ export class Engine {
       this.pump();
     } else if (this.removeQueued(pending)) {
       pending.reject(new CancelledError('aborted'));
+      this.updateKeepAlive();
     }
   }
 
@@ -334,8 +349,7 @@ function checkInteger(name: string, value: number, min: number, max: number): vo
 
 /**
  * The bundle ships `engine-worker.js` beside this module; when the engine runs
- * from source (tests through tsx), the worker is the `.ts` file and inherits
- * the parent's `--import tsx`.
+ * from source (tests through tsx), the worker is the `.ts` file.
  */
 function defaultWorkerScript(): string {
   const js = path.join(__dirname, 'engine-worker.js');

@@ -67,6 +67,7 @@ export class MaskedLm {
 
     // Required lazily so that ORT_DISABLE_TELEMETRY, set by the engine for
     // this worker, is in place before onnxruntime initialises.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ort = require('onnxruntime-node') as typeof Ort;
     let session: Ort.InferenceSession;
     try {

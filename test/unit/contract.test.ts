@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { readSettings } from '../../src/editor/settings';
@@ -43,7 +43,6 @@ test('every keybinding and menu entry names a known command', () => {
 });
 
 function readSources(dir: string): { file: string; text: string }[] {
-  const { readdirSync } = require('node:fs') as typeof import('node:fs');
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
     .map((f) => ({ file: f, text: readFileSync(path.join(dir, f), 'utf8') }));
