@@ -181,14 +181,15 @@ export class ConnectProxyAgent extends https.Agent {
         return;
       }
       if (head.length > 0) socket.unshift(head);
-      const tlsSocket = tls.connect({
-        socket,
-        host,
-        servername: options.servername || (net.isIP(host) ? undefined : host),
-        ca: options.ca,
-        rejectUnauthorized: options.rejectUnauthorized,
-        checkServerIdentity: options.checkServerIdentity,
-      });
+      const tlsOptions: tls.ConnectionOptions = { socket, host };
+      const servername = options.servername || (net.isIP(host) ? undefined : host);
+      if (servername) tlsOptions.servername = servername;
+      // Only copy what is set: an explicit `undefined` would override tls.connect's
+      // secure defaults (rejectUnauthorized: true, the standard identity check).
+      if (options.ca !== undefined) tlsOptions.ca = options.ca;
+      if (options.rejectUnauthorized !== undefined) tlsOptions.rejectUnauthorized = options.rejectUnauthorized;
+      if (options.checkServerIdentity !== undefined) tlsOptions.checkServerIdentity = options.checkServerIdentity;
+      const tlsSocket = tls.connect(tlsOptions);
       settled = true;
       done(null, tlsSocket);
     });
