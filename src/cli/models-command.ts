@@ -1,0 +1,60 @@
+/**
+ * `cloze models [--json] [--cache-dir DIR]`: the catalogue models (size,
+ * licence, whether they are downloaded) and any other models in the cache.
+ */
+import type { ModelListing } from '../engine/model-store';
+import { type CommandArgs, type CommandContext, createCliStore, EXIT, reportError } from './command-support';
+import { formatBytes, type OutputStream } from './progress';
+
+/** One-line usage, for the main help. */
+export const MODELS_USAGE = 'cloze models [--json] [--cache-dir DIR]   List known and downloaded models';
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+}
+
+/** Size of a catalogue model: exact when downloaded, else the catalogue's (approximate) figures. */
+function catalogueSize(item: ModelListing['catalogue'][number]): string {
+  if (item.cached) return formatBytes(item.sizeOnDisk);
+  const bytes = item.entry.files.reduce((sum, f) => sum + (f.size ?? f.approxSize ?? 0), 0);
+  return bytes === 0 ? '?' : `~${formatBytes(bytes)}`;
+}
+
+/**
+ * Runs `cloze models`.
+ * @param args - `values.json`: print JSON instead of a table; `values['cache-dir']`: the cache to look in.
+ * @returns the exit code: 0, or 1 when the catalogue cannot be read.
+ */
+export async function modelsCommand(
+  args: CommandArgs,
+  stdout: OutputStream,
+  stderr: OutputStream,
+  context: CommandContext = {},
+): Promise<number> {
+  try {
+    const store = createCliStore(args, context);
+    const [listing, catalogue] = await Promise.all([store.list(), store.catalogue()]);
+    if (args.values.json === true) {
+      stdout.write(`${JSON.stringify({ cacheDir: store.cacheDir, default: catalogue.default, ...listing }, null, 2)}\n`);
+      return EXIT.ok;
+    }
+    const rows = [['ID', 'NAME', 'SIZE', 'LICENCE', 'DOWNLOADED']];
+    for (const item of listing.catalogue) {
+      const id = item.entry.id === catalogue.default ? `${item.entry.id} (default)` : item.entry.id;
+      rows.push([id, item.entry.displayName, catalogueSize(item), item.entry.licence, item.cached ? 'yes' : item.sizeOnDisk > 0 ? 'partly' : 'no']);
+    }
+    stdout.write(`${table(rows)}\n`);
+    if (listing.others.length > 0) {
+      stdout.write('\nOther models in the cache:\n');
+      const other = [['MODEL', 'SIZE', 'STATE']];
+      for (const item of listing.others) other.push([item.id, formatBytes(item.sizeOnDisk), item.complete ? 'complete' : 'incomplete (run `cloze download` again to resume)']);
+      stdout.write(`${table(other)}\n`);
+    }
+    stdout.write(`\nCache: ${store.cacheDir}\n`);
+    stdout.write('Download one with `cloze download ID`, or any Hub model with `cloze download owner/name[@revision]`.\n');
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(error, stderr);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Download progress for the command line: a bar redrawn in place with `\r` on
+ * a terminal, plain lines (one per 10 %) when the output is a file or a pipe.
+ */
+import type { ModelProgress } from '../engine/model-store';
+
+/** A stream the CLI writes to; `isTTY` and `columns` exist on terminals. */
+export interface OutputStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+/** Receives progress events and draws them. */
+export interface ProgressReporter {
+  update(progress: ModelProgress): void;
+  /** Ends the current line. Call once after the last update (also after a failure). */
+  done(): void;
+}
+
+/** `1234567` → `1.2 MB`; kB below a megabyte, GB from a gigabyte. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1e6) return `${Math.round(bytes / 1e3)} kB`;
+  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
+  return `${(bytes / 1e9).toFixed(2)} GB`;
+}
+
+/** Bytes per second as `12.3 MB/s`. */
+export function formatSpeed(bytesPerSecond: number): string {
+  return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+}
+
+function describe(p: ModelProgress): string {
+  const size = p.total === undefined ? formatBytes(p.bytes) : `${formatBytes(p.bytes)} / ${formatBytes(p.total)}`;
+  return `${size}, ${formatSpeed(p.bytesPerSecond)}`;
+}
+
+/**
+ * Creates the reporter that suits `stream`.
+ * @param options.tty - Overrides `stream.isTTY` (tests; `--no-progress`-style flags).
+ */
+export function createProgressReporter(stream: OutputStream, options: { tty?: boolean } = {}): ProgressReporter {
+  return (options.tty ?? stream.isTTY === true) ? barReporter(stream) : lineReporter(stream);
+}
+
+function barReporter(stream: OutputStream): ProgressReporter {
+  let currentFile: string | undefined;
+  let lastWidth = 0;
+  let lastDraw = 0;
+  const draw = (p: ModelProgress, force: boolean): void => {
+    const now = Date.now();
+    if (!force && now - lastDraw < 100) return;
+    lastDraw = now;
+    const columns = Math.max(40, stream.columns ?? 80);
+    const label = `[${p.fileIndex + 1}/${p.fileCount}] ${p.file}`;
+    const tail = p.total === undefined ? describe(p) : `${Math.floor((100 * p.bytes) / Math.max(p.total, 1))
+      .toString()
+      .padStart(3)}%  ${describe(p)}`;
+    const barWidth = Math.max(10, Math.min(30, columns - label.length - tail.length - 6));
+    const filled = p.total === undefined || p.total === 0 ? 0 : Math.min(barWidth, Math.round((barWidth * p.bytes) / p.total));
+    const line = `${label} [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${tail}`.slice(0, columns - 1);
+    // Pad over what the previous, longer line left behind.
+    stream.write(`\r${line.padEnd(lastWidth)}`);
+    lastWidth = line.length;
+  };
+  return {
+    update(p) {
+      if (currentFile !== undefined && currentFile !== p.file) stream.write('\n');
+      const fresh = currentFile !== p.file;
+      currentFile = p.file;
+      draw(p, fresh || p.bytes === p.total);
+    },
+    done() {
+      if (currentFile !== undefined) stream.write('\n');
+      currentFile = undefined;
+      lastWidth = 0;
+    },
+  };
+}
+
+function lineReporter(stream: OutputStream): ProgressReporter {
+  let currentFile: string | undefined;
+  let nextStep = 0;
+  let finished = false;
+  return {
+    update(p) {
+      if (p.file !== currentFile) {
+        currentFile = p.file;
+        // A resumed file starts at the 10 % step it had reached.
+        nextStep = p.total ? Math.floor((10 * p.bytes) / p.total) + 1 : 1;
+        finished = false;
+        const resumed = p.resumedFrom > 0 ? `, resuming at ${formatBytes(p.resumedFrom)}` : '';
+        stream.write(`[${p.fileIndex + 1}/${p.fileCount}] ${p.file}${p.total === undefined ? '' : ` (${formatBytes(p.total)}${resumed})`}\n`);
+      }
+      if (finished) return;
+      if (p.total === undefined || p.total === 0) {
+        // Unknown size: a line every 10 MB.
+        if (p.bytes >= nextStep * 10e6) {
+          stream.write(`  ${describe(p)}\n`);
+          nextStep = Math.floor(p.bytes / 10e6) + 1;
+        }
+        return;
+      }
+      const step = Math.floor((10 * p.bytes) / p.total);
+      // Small files finish at once: one line, not ten.
+      if (p.bytes === p.total || (p.total >= 1e6 && step >= nextStep)) {
+        stream.write(`  ${Math.min(100, step * 10)}% (${describe(p)})\n`);
+        nextStep = step + 1;
+        finished = p.bytes === p.total;
+      }
+    },
+    done() {
+      currentFile = undefined;
+    },
+  };
+}

@@ -1,0 +1,320 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { DownloadError } from '../../src/engine/download-error';
+import { ModelError } from '../../src/engine/errors';
+import type { Catalogue } from '../../src/engine/model-catalogue';
+import { defaultCacheDir, type ModelProgress, ModelStore, parseModelSpec, resolveLocal } from '../../src/engine/model-store';
+import { type HubServer, sha256, startHubServer } from '../helpers/hub-server';
+
+const INT8 = randomBytes(200 * 1024);
+const FP32 = randomBytes(400 * 1024);
+const TOKENIZER = JSON.stringify({ model: { type: 'WordPiece', vocab: { '[MASK]': 0 } } });
+const TOKENIZER_CONFIG = JSON.stringify({ mask_token: '[MASK]' });
+const CONFIG = JSON.stringify({ model_type: 'bert' });
+const REPO = 'test-org/tiny-bert';
+
+function makeCatalogue(revision: string, overrides: { sha256?: string } = {}): Catalogue {
+  const common = [
+    { path: 'tokenizer.json', name: 'tokenizer.json' },
+    { path: 'tokenizer_config.json', name: 'tokenizer_config.json', size: TOKENIZER_CONFIG.length },
+    { path: 'config.json', name: 'config.json' },
+  ];
+  const entry = { repo: REPO, revision, licence: 'MIT', maskToken: '[MASK]', description: 'test model' };
+  return {
+    version: 1,
+    default: 'tiny',
+    models: [
+      { ...entry, id: 'tiny', displayName: 'Tiny (int8)', precision: 'int8', files: [{ path: 'onnx/model_quantized.onnx', name: 'model.onnx', ...(overrides.sha256 ? { sha256: overrides.sha256 } : {}) }, ...common] },
+      { ...entry, id: 'tiny-fp32', displayName: 'Tiny (fp32)', precision: 'fp32', files: [{ path: 'onnx/model.onnx', name: 'model.onnx', sha256: sha256(FP32) }, ...common] },
+    ],
+  };
+}
+
+describe('ModelStore', () => {
+  let hub: HubServer;
+  let commit: string;
+  let cacheDir: string;
+  let store: ModelStore;
+  const newStore = (extra: Partial<ConstructorParameters<typeof ModelStore>[0]> = {}): ModelStore =>
+    new ModelStore({ cacheDir, endpoint: hub.url, catalogue: makeCatalogue(commit), ...extra });
+
+  before(async () => {
+    hub = await startHubServer();
+    commit = hub.addRepo(REPO, {
+      'onnx/model_quantized.onnx': INT8,
+      'onnx/model.onnx': FP32,
+      'tokenizer.json': TOKENIZER,
+      'tokenizer_config.json': TOKENIZER_CONFIG,
+      'config.json': CONFIG,
+    });
+    hub.addRepo('other/root-onnx', { 'model.onnx': INT8, 'tokenizer.json': TOKENIZER });
+    hub.addRepo('other/vocab-only', { 'onnx/model.onnx': FP32, 'vocab.txt': '[PAD]\n[UNK]\n[MASK]\n' });
+    hub.addRepo('other/no-onnx', { 'pytorch_model.bin': 'x', 'tokenizer.json': TOKENIZER });
+  });
+  after(() => hub.close());
+  beforeEach(() => {
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-cache-'));
+    store = newStore();
+    hub.requests.length = 0;
+    hub.clearFaults();
+  });
+  afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+
+  it('downloads a catalogue model into <cache>/<owner>--<name>/<revision>/<variant> with a manifest', async () => {
+    const progress: ModelProgress[] = [];
+    const model = await store.ensure('tiny', { onProgress: (p) => progress.push(p) });
+    assert.equal(model.cached, true);
+    assert.equal(model.dir, path.join(cacheDir, 'test-org--tiny-bert', commit, 'onnx--model_quantized'));
+    assert.deepEqual(fs.readFileSync(model.modelFile), INT8);
+    assert.equal(fs.readFileSync(path.join(model.dir, 'tokenizer.json'), 'utf8'), TOKENIZER);
+    assert.deepEqual(fs.readdirSync(model.dir).sort(), ['config.json', 'manifest.json', 'model.onnx', 'tokenizer.json', 'tokenizer_config.json']);
+    const manifest = JSON.parse(fs.readFileSync(path.join(model.dir, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.id, 'tiny');
+    assert.equal(manifest.commit, commit);
+    assert.equal(manifest.files.find((f: { name: string }) => f.name === 'model.onnx').sha256, sha256(INT8));
+    assert.deepEqual([...new Set(progress.map((p) => p.file))], ['model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'config.json']);
+    assert.ok(progress.every((p) => p.fileCount === 4));
+
+    hub.requests.length = 0;
+    const again = await newStore().ensure('tiny');
+    assert.equal(again.cached, true);
+    assert.equal(hub.requests.length, 0, 'a complete model needs no network');
+  });
+
+  it('keeps the int8 and fp32 variants of one repository apart', async () => {
+    const int8 = await store.ensure('tiny');
+    const fp32 = await store.ensure('tiny-fp32');
+    assert.notEqual(int8.dir, fp32.dir);
+    assert.deepEqual(fs.readFileSync(fp32.modelFile), FP32);
+    assert.deepEqual(fs.readFileSync(int8.modelFile), INT8);
+  });
+
+  it('resolves without downloading', async () => {
+    const model = await store.resolve('tiny');
+    assert.equal(model.cached, false);
+    assert.equal(model.kind, 'catalogue');
+    assert.equal(model.maskToken, '[MASK]');
+    assert.equal(model.files[0].url, `${hub.url}/${REPO}/resolve/${commit}/onnx/model_quantized.onnx`);
+    assert.equal(hub.requests.length, 0);
+  });
+
+  it('resolves owner/name@rev to onnx/model_quantized.onnx first', async () => {
+    const model = await store.resolve(`${REPO}@${commit}`);
+    assert.equal(model.kind, 'hub');
+    assert.equal(model.files[0].path, 'onnx/model_quantized.onnx');
+    assert.equal(model.files[0].sha256, sha256(INT8), 'from X-Linked-Etag');
+    assert.deepEqual(model.files.map((f) => f.name), ['model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'config.json']);
+    assert.ok(hub.requests.every((r) => r.method === 'HEAD' && r.server === 'hub'));
+  });
+
+  it('falls back to model.onnx at the root, and downloads it', async () => {
+    const model = await store.ensure('other/root-onnx');
+    const heads = hub.requests.filter((r) => r.method === 'HEAD').map((r) => r.file);
+    assert.deepEqual(heads.slice(0, 3), ['onnx/model_quantized.onnx', 'onnx/model.onnx', 'model.onnx']);
+    assert.equal(model.id, 'other/root-onnx@main');
+    assert.equal(model.dir, path.join(cacheDir, 'other--root-onnx', 'main', 'model'));
+    assert.deepEqual(fs.readFileSync(model.modelFile), INT8);
+    assert.equal(model.commit !== undefined && /^[0-9a-f]{40}$/.test(model.commit), true);
+    assert.equal(model.hasTokenizerJson, true);
+  });
+
+  it('accepts a repository with vocab.txt but no tokenizer.json', async () => {
+    const model = await store.ensure('other/vocab-only');
+    assert.equal(model.hasTokenizerJson, false);
+    assert.ok(fs.existsSync(path.join(model.dir, 'vocab.txt')));
+  });
+
+  it('works offline once a Hub model is cached', async () => {
+    await store.ensure('other/root-onnx');
+    hub.requests.length = 0;
+    const model = await newStore({ endpoint: 'http://127.0.0.1:1' }).resolve('other/root-onnx');
+    assert.equal(model.cached, true);
+    assert.equal(hub.requests.length, 0);
+  });
+
+  it('says so when a repository has no ONNX export', async () => {
+    const error = await store.resolve('other/no-onnx').catch((e: unknown) => e);
+    assert.ok(error instanceof DownloadError && error.code === 'http' && error.status === 404, String(error));
+    assert.match(error.message, /no ONNX model: looked for onnx\/model_quantized\.onnx, onnx\/model\.onnx, model\.onnx/);
+  });
+
+  it('reports a wrong repository or revision as 404', async () => {
+    await assert.rejects(store.resolve('nobody/nothing'), (e: unknown) => e instanceof DownloadError && e.status === 404 && /repository does not exist/.test(e.message));
+    await assert.rejects(store.resolve(`${REPO}@v404`), (e: unknown) => e instanceof DownloadError && /revision does not exist/.test(e.message));
+  });
+
+  it('shares one download between concurrent ensure() calls', async () => {
+    hub.setFault('onnx/model_quantized.onnx', { kind: 'trickle', chunkBytes: 32 * 1024, intervalMs: 2 });
+    const [a, b] = await Promise.all([store.ensure('tiny'), store.ensure('tiny')]);
+    assert.equal(a.dir, b.dir);
+    assert.deepEqual(fs.readFileSync(a.modelFile), INT8);
+    assert.equal(hub.requestsFor('onnx/model_quantized.onnx', 'GET').filter((r) => r.server === 'cdn').length, 1);
+  });
+
+  it('shares one download between two stores (two windows) through the file lock', async () => {
+    hub.setFault('onnx/model_quantized.onnx', { kind: 'trickle', chunkBytes: 32 * 1024, intervalMs: 2 });
+    const [a, b] = await Promise.all([newStore().ensure('tiny'), newStore().ensure('tiny')]);
+    assert.deepEqual(fs.readFileSync(a.modelFile), INT8);
+    assert.equal(a.dir, b.dir);
+    assert.equal(hub.requestsFor('onnx/model_quantized.onnx', 'GET').filter((r) => r.server === 'cdn').length, 1);
+    for (const name of ['tokenizer.json', 'config.json']) assert.equal(hub.requestsFor(name, 'GET').length, 1, name);
+  });
+
+  it('leaves an interrupted model incomplete, then resumes it', async () => {
+    hub.setFault('onnx/model_quantized.onnx', { kind: 'drop', afterBytes: 50_000, times: 1 });
+    await assert.rejects(store.ensure('tiny'), (e: unknown) => e instanceof DownloadError && e.code === 'network');
+    const half = await store.resolve('tiny');
+    assert.equal(half.cached, false);
+    assert.equal(fs.existsSync(path.join(half.dir, 'manifest.json')), false);
+
+    hub.requests.length = 0;
+    await store.ensure('tiny');
+    const cdn = hub.requestsFor('onnx/model_quantized.onnx', 'GET').filter((r) => r.server === 'cdn');
+    assert.equal(cdn[0].headers.range, 'bytes=50000-');
+    assert.equal(cdn[0].bytesSent, INT8.length - 50_000);
+  });
+
+  it('rejects a model whose bytes do not match the catalogue hash, writing no manifest', async () => {
+    const wrong = newStore({ catalogue: makeCatalogue(commit, { sha256: 'f'.repeat(64) }) });
+    await assert.rejects(wrong.ensure('tiny'), (e: unknown) => e instanceof DownloadError && e.code === 'checksum');
+    const dir = (await wrong.resolve('tiny')).dir;
+    assert.equal(fs.existsSync(path.join(dir, 'manifest.json')), false);
+    assert.equal(fs.existsSync(path.join(dir, 'model.onnx')), false);
+    assert.equal(fs.existsSync(path.join(dir, 'model.onnx.part')), false);
+  });
+
+  it('reports a full disk as `disk` and leaves no partial file', async () => {
+    const full = newStore({
+      createWriteStream: () =>
+        new Writable({
+          write(_chunk, _encoding, callback) {
+            callback(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+          },
+        }),
+    });
+    await assert.rejects(full.ensure('tiny'), (e: unknown) => e instanceof DownloadError && e.code === 'disk' && /disk is full/.test(e.message));
+    const dir = (await full.resolve('tiny')).dir;
+    assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], []);
+  });
+
+  it('lists catalogue models and other cached folders, and removes them', async () => {
+    await store.ensure('tiny');
+    await store.ensure('other/root-onnx');
+    const listing = await store.list();
+    assert.deepEqual(listing.catalogue.map((c) => [c.entry.id, c.cached]), [['tiny', true], ['tiny-fp32', false]]);
+    assert.ok(listing.catalogue[0].sizeOnDisk >= INT8.length);
+    assert.equal(listing.catalogue[1].sizeOnDisk, 0);
+    assert.deepEqual(listing.others.map((o) => [o.id, o.complete]), [['other/root-onnx@main', true]]);
+
+    assert.deepEqual(await store.remove('tiny'), [listing.catalogue[0].dir]);
+    assert.equal((await store.resolve('tiny')).cached, false);
+    assert.deepEqual(await store.remove('other/root-onnx'), [path.join(cacheDir, 'other--root-onnx')]);
+    assert.deepEqual(fs.readdirSync(cacheDir), [], 'empty parents are pruned');
+  });
+
+  it('removes the whole cache but never a local folder', async () => {
+    await store.ensure('tiny');
+    await store.ensure('other/vocab-only');
+    assert.equal((await store.remove()).length, 2);
+    assert.deepEqual(fs.readdirSync(cacheDir), []);
+    await assert.rejects(store.remove(os.tmpdir()), TypeError);
+  });
+
+  it('lists an interrupted Hub download as incomplete', async () => {
+    hub.setFault('onnx/model.onnx', { kind: 'drop', afterBytes: 1000, times: 1 });
+    await assert.rejects(store.ensure('other/vocab-only'));
+    const listing = await store.list();
+    assert.deepEqual(listing.others.map((o) => [o.id, o.complete]), [['other/vocab-only@main', false]]);
+    assert.ok(listing.others[0].sizeOnDisk >= 1000);
+  });
+
+  it('reads the catalogue from a package root', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-pkg-'));
+    try {
+      fs.mkdirSync(path.join(root, 'models'));
+      fs.writeFileSync(path.join(root, 'models', 'catalogue.json'), JSON.stringify(makeCatalogue(commit)));
+      const fromRoot = new ModelStore({ cacheDir, packageRoot: root, endpoint: hub.url });
+      assert.equal((await fromRoot.catalogue()).default, 'tiny');
+      assert.equal((await fromRoot.resolve('tiny')).id, 'tiny');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('validates its options', () => {
+    assert.throws(() => new ModelStore({ cacheDir: '', catalogue: makeCatalogue('x') }), TypeError);
+    assert.throws(() => new ModelStore({ cacheDir }), /packageRoot/);
+    assert.equal(new ModelStore({ cacheDir, catalogue: makeCatalogue('x'), endpoint: 'https://mirror.example/' }).endpoint, 'https://mirror.example');
+  });
+});
+
+describe('resolveLocal', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-local-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('accepts a folder with model.onnx and only vocab.txt', async () => {
+    fs.writeFileSync(path.join(dir, 'model.onnx'), 'x');
+    fs.writeFileSync(path.join(dir, 'vocab.txt'), '[MASK]\n');
+    const model = await resolveLocal(dir);
+    assert.equal(model.kind, 'local');
+    assert.equal(model.cached, true);
+    assert.equal(model.hasTokenizerJson, false);
+    assert.equal(model.modelFile, path.join(dir, 'model.onnx'));
+  });
+
+  it('finds a transformers.js layout (onnx/model_quantized.onnx)', async () => {
+    fs.mkdirSync(path.join(dir, 'onnx'));
+    fs.writeFileSync(path.join(dir, 'onnx', 'model_quantized.onnx'), 'x');
+    fs.writeFileSync(path.join(dir, 'tokenizer.json'), '{}');
+    const model = await resolveLocal(dir);
+    assert.equal(model.modelFile, path.join(dir, 'onnx', 'model_quantized.onnx'));
+    assert.equal(model.hasTokenizerJson, true);
+  });
+
+  it('rejects a folder without a model or a tokenizer, naming what is missing', async () => {
+    await assert.rejects(resolveLocal(path.join(dir, 'missing')), (e: unknown) => e instanceof ModelError && e.code === 'missing-file' && /does not exist/.test(e.message));
+    await assert.rejects(resolveLocal(dir), /No ONNX model in .*expected model\.onnx/);
+    fs.writeFileSync(path.join(dir, 'model.onnx'), 'x');
+    await assert.rejects(resolveLocal(dir), /No tokenizer in .*tokenizer\.json or vocab\.txt/);
+  });
+});
+
+describe('parseModelSpec', () => {
+  const catalogue = makeCatalogue('abc');
+  it('tells catalogue ids, Hub repositories and folders apart', () => {
+    assert.deepEqual(parseModelSpec('tiny', catalogue), { kind: 'catalogue', id: 'tiny' });
+    assert.deepEqual(parseModelSpec('Xenova/bert-base-cased', catalogue), { kind: 'hub', repo: 'Xenova/bert-base-cased', revision: 'main', explicitRevision: false });
+    assert.deepEqual(parseModelSpec('Xenova/bert-base-cased@refs/pr/1', catalogue), { kind: 'hub', repo: 'Xenova/bert-base-cased', revision: 'refs/pr/1', explicitRevision: true });
+    assert.deepEqual(parseModelSpec('./models/x', catalogue), { kind: 'local', dir: path.resolve('models/x') });
+    assert.deepEqual(parseModelSpec('/abs/path', catalogue), { kind: 'local', dir: path.resolve('/abs/path') });
+    assert.deepEqual(parseModelSpec('~/m', catalogue), { kind: 'local', dir: path.join(os.homedir(), 'm') });
+    assert.deepEqual(parseModelSpec('test', catalogue).kind, 'local', 'an existing folder');
+  });
+
+  it('rejects anything else with the catalogue ids in the message', () => {
+    assert.throws(() => parseModelSpec('no-such-model', catalogue), /catalogue id \(tiny, tiny-fp32\)/);
+    assert.throws(() => parseModelSpec('a/b/c', catalogue), TypeError);
+    assert.throws(() => parseModelSpec('a/b@../../x', catalogue), TypeError);
+    assert.throws(() => parseModelSpec(' ', catalogue), TypeError);
+  });
+});
+
+describe('defaultCacheDir', () => {
+  it('follows each platform\'s convention, and CLOZE_CACHE_DIR first', () => {
+    assert.equal(defaultCacheDir({}, 'linux', '/home/u'), '/home/u/.cache/cloze');
+    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: '/xdg' }, 'linux', '/home/u'), '/xdg/cloze');
+    assert.equal(defaultCacheDir({ XDG_CACHE_HOME: 'relative' }, 'linux', '/home/u'), '/home/u/.cache/cloze');
+    assert.equal(defaultCacheDir({}, 'darwin', '/Users/u'), '/Users/u/Library/Caches/cloze');
+    assert.equal(defaultCacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u'), 'C:\\Users\\u\\AppData\\Local\\cloze\\Cache');
+    assert.equal(defaultCacheDir({}, 'win32', 'C:\\Users\\u'), 'C:\\Users\\u\\AppData\\Local\\cloze\\Cache');
+    assert.equal(defaultCacheDir({ CLOZE_CACHE_DIR: '/custom' }, 'darwin', '/Users/u'), '/custom');
+  });
+});
