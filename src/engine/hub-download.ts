@@ -7,13 +7,13 @@
  * handling instead (`proxy: 'env'`).
  */
 import { createHash, type Hash } from 'node:crypto';
+import { once } from 'node:events';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import { Transform, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
 import { DownloadError, redactUrl } from './download-error';
 import { acquireFileLock, type FileLock } from './file-lock';
 import {
@@ -145,7 +145,6 @@ export interface FileMetadata {
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOTDIR', 'EMFILE', 'ENFILE', 'EIO', 'EFBIG']);
 const OFFLINE_HINT =
   'Check your internet connection and run the command again. To work offline, point Cloze at a model folder you already have (--model /path/to/folder); to use a mirror, set HF_ENDPOINT.';
 
@@ -311,11 +310,6 @@ function diskError(cause: unknown, file: string, needBytes?: number): DownloadEr
       ? `The disk is full while writing ${file} (${code}). Free some space${needBytes ? ` (this file needs ${formatMb(needBytes)})` : ''} or set CLOZE_CACHE_DIR to a folder on another disk, then run again.`
       : `Cannot write ${file} (${code}: ${(cause as Error).message}). Set CLOZE_CACHE_DIR to a folder you can write to, then run again.`;
   return new DownloadError('disk', message, file, { cause });
-}
-
-function isDiskFailure(error: unknown): boolean {
-  const e = error as NodeJS.ErrnoException;
-  return e?.code !== undefined && DISK_CODES.has(e.code);
 }
 
 interface SentRequest {
@@ -727,37 +721,78 @@ async function transfer(
     const seconds = Math.max((now - started) / 1000, 0.001);
     options.onProgress({ bytes: offset + received, total, bytesPerSecond: received / seconds, resumedFrom: offset });
   };
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      received += chunk.length;
-      if (total !== undefined && offset + received > total) {
-        callback(new DownloadError('size', `${where} sent more than the announced ${total} bytes. The partial file was deleted; try again later.`, where));
-        return;
-      }
-      report(false);
-      callback(null, chunk);
-    },
-  });
+  const onChunk = (chunk: Buffer): void => {
+    if (total !== undefined && offset + received + chunk.length > total) {
+      throw new DownloadError('size', `${where} sent more than the announced ${total} bytes. The partial file was deleted; try again later.`, where);
+    }
+    hash.update(chunk);
+    received += chunk.length;
+    report(false);
+  };
 
+  let outcome: BodyOutcome;
   try {
-    const out = openPart(partPath, offset > 0 ? 'a' : 'w');
-    await pipeline(res, counter, out, { signal: options.signal });
+    outcome = await writeBody(res, openPart(partPath, offset > 0 ? 'a' : 'w'), onChunk);
   } catch (error) {
-    if (isAbort(error, options.signal)) throw cancelledError(url, error);
-    if (error instanceof DownloadError) {
-      if (error.code === 'size' || error.code === 'checksum') await fsp.rm(partPath, { force: true });
-      throw error;
+    outcome = { writeError: error };
+  }
+  const { readError, writeError } = outcome;
+  if (writeError !== undefined) {
+    await fsp.rm(partPath, { force: true }).catch(() => undefined);
+    throw diskError(writeError, partPath, total);
+  }
+  if (readError !== undefined) {
+    if (isAbort(readError, options.signal) || options.signal?.aborted) throw cancelledError(url, readError);
+    if (readError instanceof DownloadError) {
+      if (readError.code === 'size' || readError.code === 'checksum') await fsp.rm(partPath, { force: true });
+      throw readError;
     }
-    if (isDiskFailure(error)) {
-      await fsp.rm(partPath, { force: true }).catch(() => undefined);
-      throw diskError(error, partPath, total);
-    }
-    const cause = timedOut() ? Object.assign(error as Error, { code: 'ETIMEDOUT' }) : error;
+    const cause = timedOut() ? Object.assign(readError as Error, { code: 'ETIMEDOUT' }) : readError;
     throw networkError(cause, finalUrl, proxy, offset + received);
   }
   report(true);
   return finish(url, dest, partPath, offset + received, hash, { expectedSha256, etagSha, etag, total, hub, resumedFrom: offset, isRetry }, logger);
+}
+
+/** How writing a response body to disk ended: a failure on either side, or neither. */
+interface BodyOutcome {
+  readError?: unknown;
+  writeError?: unknown;
+}
+
+function waitForClose(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.closed || stream.destroyed) resolve();
+    else stream.once('close', () => resolve());
+  });
+}
+
+/**
+ * Copies `res` into `out`, calling `onChunk` on every chunk before it is
+ * written. Unlike `pipeline`, a broken connection or a cancellation does not
+ * destroy `out`: what was received is flushed to disk first, so that the
+ * next attempt resumes after it. Never rejects; it reports which side failed.
+ */
+async function writeBody(res: http.IncomingMessage, out: Writable, onChunk: (chunk: Buffer) => void): Promise<BodyOutcome> {
+  let writeError: unknown;
+  let readError: unknown;
+  out.on('error', (error) => {
+    writeError ??= error;
+  });
+  try {
+    for await (const chunk of res) {
+      onChunk(chunk as Buffer);
+      if (writeError !== undefined) break;
+      if (!out.write(chunk)) await once(out, 'drain');
+    }
+  } catch (error) {
+    // `once` rejects with the stream's own error when writing fails.
+    if (writeError === undefined) readError = error;
+  }
+  if (readError !== undefined || writeError !== undefined) res.destroy();
+  if (!out.destroyed && !out.writableEnded) out.end();
+  await waitForClose(out);
+  return writeError !== undefined ? { writeError } : readError !== undefined ? { readError } : {};
 }
 
 interface FinishContext {

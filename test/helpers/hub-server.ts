@@ -147,10 +147,9 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
     if (drop?.kind === 'drop') {
       const part = body.subarray(0, drop.afterBytes);
       record.bytesSent = part.length;
-      res.write(part, () => {
-        // Let the bytes leave before the connection goes.
-        setTimeout(() => res.socket?.destroy(), 20);
-      });
+      // A graceful close (FIN) after the bytes, so the client receives all of them
+      // and then sees the body end short of its Content-Length.
+      res.write(part, () => res.socket?.end());
       return;
     }
     const trickle = takeFault(record.file, ['trickle']);
