@@ -3,6 +3,7 @@
  * model into the cache, verified and resumable, with a progress display.
  */
 import { type CommandArgs, type CommandContext, createCliStore, EXIT, reportError } from './command-support';
+import type { ModelStore } from '../engine/model-store';
 import { createProgressReporter, formatBytes, type OutputStream } from './progress';
 
 /** One-line usage, for the main help. */
@@ -37,33 +38,51 @@ export async function downloadCommand(
     removeSigint = () => process.removeListener('SIGINT', onSigint);
     signal = controller.signal;
   }
-  const progress = args.values.quiet === true ? undefined : createProgressReporter(stderr);
   try {
     const store = createCliStore(args, context);
     const spec = args.positionals[0] ?? (await store.catalogue()).default;
-    const model = await store.resolve(spec, { signal });
-    if (model.kind === 'local') {
-      stderr.write(`${model.dir} is a model folder on disk; there is nothing to download.\n`);
-      stdout.write(`${model.dir}\n`);
-      return EXIT.ok;
-    }
-    if (model.cached) {
-      stderr.write(`${model.id} is already downloaded.\n`);
-      stdout.write(`${model.dir}\n`);
-      return EXIT.ok;
-    }
-    const name = model.entry ? `${model.id} (${model.entry.displayName}, ${model.entry.licence})` : model.id;
-    stderr.write(`Downloading ${name}\n  from ${store.endpoint}/${model.repo} at ${model.revision}\n  into ${model.dir}\n`);
+    stdout.write(`${await obtainModel(store, spec, stderr, { signal, quiet: args.values.quiet === true, sayWhenPresent: true })}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(error, stderr);
+  } finally {
+    removeSigint();
+  }
+}
+
+/**
+ * The local folder of model `spec` (a catalogue id, `owner/name[@revision]` or
+ * a folder), downloading and verifying what is missing, with progress on
+ * `stderr` (a bar on a terminal, a line per 10 % otherwise).
+ * @throws {DownloadError} when the download fails; {@link TypeError} for a bad spec.
+ */
+export async function obtainModel(
+  store: ModelStore,
+  spec: string,
+  stderr: OutputStream,
+  options: { signal?: AbortSignal; quiet?: boolean; sayWhenPresent?: boolean } = {},
+): Promise<string> {
+  const { signal } = options;
+  const model = await store.resolve(spec, { signal });
+  if (model.kind === 'local') {
+    if (options.sayWhenPresent) stderr.write(`${model.dir} is a model folder on disk; there is nothing to download.\n`);
+    return model.dir;
+  }
+  if (model.cached) {
+    if (options.sayWhenPresent) stderr.write(`${model.id} is already downloaded.\n`);
+    return model.dir;
+  }
+  const name = model.entry ? `${model.id} (${model.entry.displayName}, ${model.entry.licence})` : model.id;
+  stderr.write(`Downloading ${name}\n  from ${store.endpoint}/${model.repo} at ${model.revision}\n  into ${model.dir}\n`);
+  const progress = options.quiet ? undefined : createProgressReporter(stderr);
+  try {
     const ready = await store.ensure(spec, { signal, onProgress: progress && ((p) => progress.update(p)) });
     progress?.done();
     const total = ready.files.reduce((sum, f) => sum + (f.size ?? 0), 0);
     stderr.write(`Done: ${ready.files.length} files, ${formatBytes(total)}, verified.\n`);
-    stdout.write(`${ready.dir}\n`);
-    return EXIT.ok;
+    return ready.dir;
   } catch (error) {
     progress?.done();
-    return reportError(error, stderr);
-  } finally {
-    removeSigint();
+    throw error;
   }
 }

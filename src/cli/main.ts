@@ -7,7 +7,10 @@ import { parseArgs } from 'node:util';
 import { ModelError } from '../engine/errors';
 import { type Logger, silentLogger } from '../engine/types';
 import { type CommandContext, UsageError } from './command';
+import { createCliStore, reportError as reportModelError } from './command-support';
+import { DOWNLOAD_USAGE, downloadCommand, obtainModel } from './download-command';
 import { fillCommand } from './fill-command';
+import { MODELS_USAGE, modelsCommand } from './models-command';
 
 // onnxruntime reads this when it is first loaded; the engine's worker gets it too.
 process.env.ORT_DISABLE_TELEMETRY = '1';
@@ -17,15 +20,24 @@ const USAGE = `Usage: cloze <command> [options]
 Commands:
   fill [TEXT]          Predict each [MASK] in TEXT (or --file) and print the ranked words
     --file PATH|-      read the text from a file, or from standard input with -
-    --model DIR        a local model folder (model.onnx, tokenizer.json, tokenizer_config.json, config.json)
+    --model MODEL      a local model folder (model.onnx, tokenizer.json, tokenizer_config.json,
+                       config.json), a catalogue id, or a Hub repository owner/name[@revision];
+                       default: bert-base-uncased, downloaded on first use
     --top-k N          candidates per mask, 1 to 50 (default 5)
     --max-tokens N     the most model tokens around each mask (default 128)
     --threads N        inference threads (default: CPUs, at most 4)
     --json             print JSON as the Hugging Face fill-mask pipeline returns it
     --verbose          log what the engine does to standard error
+  ${MODELS_USAGE}
+  ${DOWNLOAD_USAGE}
+    --cache-dir DIR    where downloaded models live (default: the user cache folder)
 
 Environment:
   CLOZE_MODEL          default for --model
+  CLOZE_CACHE_DIR      default for --cache-dir
+  HF_ENDPOINT          a Hugging Face Hub mirror (default https://huggingface.co)
+  HF_TOKEN             a token for private repositories (sent to the Hub only, never printed)
+  HTTPS_PROXY, NO_PROXY  proxy settings for downloads
 `;
 
 const OPTIONS = {
@@ -35,6 +47,8 @@ const OPTIONS = {
   'max-tokens': { type: 'string' },
   threads: { type: 'string' },
   json: { type: 'boolean', default: false },
+  'cache-dir': { type: 'string' },
+  quiet: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -52,9 +66,13 @@ export async function main(argv: string[], context: CommandContext): Promise<num
     switch (command) {
       case 'fill': {
         if (rest.length > 1) throw new UsageError(`Expected one TEXT argument, got ${rest.length}: quote the sentence`);
-        const modelDir = values.model ?? context.env.CLOZE_MODEL;
-        if (!modelDir) {
-          throw new UsageError('No model: pass --model DIR, a folder with model.onnx, tokenizer.json, tokenizer_config.json and config.json (or set CLOZE_MODEL)');
+        const store = createCliStore({ positionals: [], values }, { env: context.env, logger });
+        const spec = values.model ?? context.env.CLOZE_MODEL ?? (await store.catalogue()).default;
+        let modelDir: string;
+        try {
+          modelDir = await obtainModel(store, spec, context.stderr, { quiet: values.quiet });
+        } catch (error) {
+          return reportModelError(error, context.stderr);
         }
         return await fillCommand(
           {
@@ -69,6 +87,10 @@ export async function main(argv: string[], context: CommandContext): Promise<num
           { ...context, logger },
         );
       }
+      case 'models':
+        return await modelsCommand({ positionals: rest, values }, context.stdout, context.stderr, { env: context.env, logger });
+      case 'download':
+        return await downloadCommand({ positionals: rest, values }, context.stdout, context.stderr, { env: context.env, logger });
       default:
         throw new UsageError(`Unknown command \`${command}\``);
     }
