@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { EngineHost } from './editor/engine-host';
 import { registerHover } from './editor/hover';
 import { registerInlineCompletions } from './editor/inline-completions';
-import { registerModelCommands, resolveModel } from './editor/model-commands';
+import { ModelManager, registerModelCommands } from './editor/model-commands';
 import { registerReplaceRange } from './editor/replace-range';
 import { SettingsWatcher } from './editor/settings-watcher';
 import { registerStatusBar, SHOW_MENU_COMMAND, showMenu } from './editor/status-bar';
@@ -17,7 +17,8 @@ let host: EngineHost | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Cloze', { log: true });
   const settings = new SettingsWatcher();
-  host = new EngineHost(log, () => settings.current, (s, token) => resolveModel(context, log, s, token));
+  const models = new ModelManager(context, log, settings);
+  host = new EngineHost(log, () => settings.current, (s) => models.resolve(s));
   const engineHost = host;
   context.subscriptions.push(
     log,
@@ -29,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerHover(engineHost, settings, log),
     registerSuggestWordCommand(engineHost, settings, log),
     registerReplaceRange(),
-    registerModelCommands(context, engineHost, log),
+    registerModelCommands(models, engineHost, log),
     vscode.commands.registerCommand(SHOW_MENU_COMMAND, () => showMenu(settings)),
     vscode.commands.registerCommand('cloze.showLog', () => log.show()),
     vscode.commands.registerCommand('cloze.toggleEnable', () =>

@@ -2,7 +2,10 @@
  * Download progress for the command line: a bar redrawn in place with `\r` on
  * a terminal, plain lines (one per 10 %) when the output is a file or a pipe.
  */
+import { formatBytes } from '../engine/format-bytes';
 import type { ModelProgress } from '../engine/model-store';
+
+export { formatBytes };
 
 /** A stream the CLI writes to; `isTTY` and `columns` exist on terminals. */
 export interface OutputStream {
@@ -16,13 +19,6 @@ export interface ProgressReporter {
   update(progress: ModelProgress): void;
   /** Ends the current line. Call once after the last update (also after a failure). */
   done(): void;
-}
-
-/** `1234567` → `1.2 MB`; kB below a megabyte, GB from a gigabyte. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1e6) return `${Math.round(bytes / 1e3)} kB`;
-  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${(bytes / 1e9).toFixed(2)} GB`;
 }
 
 /** Bytes per second as `12.3 MB/s`. */

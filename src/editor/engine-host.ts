@@ -7,7 +7,7 @@ import type { ClozeSettings } from './settings';
 import { TYPED_MASK } from './targets';
 
 /** Finds the model folder for the current settings, downloading if the user agrees; undefined when there is none. */
-export type ModelResolver = (settings: ClozeSettings, token?: vscode.CancellationToken) => Promise<string | undefined>;
+export type ModelResolver = (settings: ClozeSettings) => Promise<string | undefined>;
 
 /** Lines of context taken on each side of the masks; the engine cuts further to its token window. */
 const CONTEXT_LINES = 40;
@@ -77,17 +77,17 @@ export class EngineHost implements vscode.Disposable {
    * The engine, created and loaded on first call.
    * @returns undefined when no model is available (the resolver told the user why).
    */
-  async getEngine(token?: vscode.CancellationToken): Promise<Engine | undefined> {
+  async getEngine(): Promise<Engine | undefined> {
     if (this.engine) return this.engine;
-    this.creating ??= this.create(token).finally(() => {
+    this.creating ??= this.create().finally(() => {
       this.creating = undefined;
     });
     return this.creating;
   }
 
-  private async create(token?: vscode.CancellationToken): Promise<Engine | undefined> {
+  private async create(): Promise<Engine | undefined> {
     const settings = this.getSettings();
-    const modelDir = await this.resolveModel(settings, token);
+    const modelDir = await this.resolveModel(settings);
     if (!modelDir) return undefined;
     const engine = new Engine({
       modelDir,
@@ -114,7 +114,7 @@ export class EngineHost implements vscode.Disposable {
     const { document, ranges, caller, token } = request;
     const settings = this.getSettings();
     const version = document.version;
-    const engine = await this.getEngine(token);
+    const engine = await this.getEngine();
     if (!engine || token?.isCancellationRequested) return undefined;
 
     const firstLine = Math.max(0, Math.min(...ranges.map((r) => r.start.line)) - CONTEXT_LINES);
@@ -175,7 +175,7 @@ export class EngineHost implements vscode.Disposable {
 }
 
 function keyOf(settings: ClozeSettings): string {
-  return JSON.stringify([settings.model, settings.modelPath, settings.threads]);
+  return JSON.stringify([settings.model, settings.modelPath, settings.threads, settings.hubEndpoint]);
 }
 
 /** Whether line `line` of a Markdown document lies inside a fenced code block. */

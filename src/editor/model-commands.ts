@@ -1,48 +1,189 @@
 import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isDownloadError } from '../engine/download-error';
+import { ModelStore, type ResolvedModel } from '../engine/model-store';
 import type { EngineHost } from './engine-host';
+import { formatBytes } from '../engine/format-bytes';
 import type { ClozeSettings } from './settings';
-
-/** Asks once per session, not on every keystroke, when no model is available. */
-let askedForModel = false;
+import type { SettingsWatcher } from './settings-watcher';
+import { showError } from './show-error';
 
 /**
- * The model folder for `settings`: `cloze.modelPath` when set (fully offline).
- * Without one, tells the user once how to get a model and returns undefined.
+ * Where models come from inside VS Code: `cloze.modelPath` (a local folder,
+ * no network), else `cloze.model` from the cache in the extension's global
+ * storage, downloaded from the Hub once the user agrees. Downloads use Node's
+ * `https` module, so VS Code's proxy support (`http.proxy`) applies.
  */
-export async function resolveModel(
-  _context: vscode.ExtensionContext,
-  log: vscode.LogOutputChannel,
-  settings: ClozeSettings,
-  _token?: vscode.CancellationToken,
-): Promise<string | undefined> {
-  if (settings.modelPath) {
-    if (existsSync(settings.modelPath)) return settings.modelPath;
-    log.error(`cloze.modelPath does not exist: ${settings.modelPath}`);
-    offerModelChoice(`Cloze: the model folder ${settings.modelPath} does not exist.`);
-    return undefined;
+export class ModelManager {
+  /** The user is asked once per session, not on every keystroke. */
+  private asked = false;
+  private pending: Promise<string | undefined> | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+    readonly settings: SettingsWatcher,
+  ) {}
+
+  /** A store for the current settings (endpoint and token may change). */
+  store(settings: ClozeSettings = this.settings.current): ModelStore {
+    return new ModelStore({
+      cacheDir: path.join(this.context.globalStorageUri.fsPath, 'models'),
+      packageRoot: this.context.extensionPath,
+      endpoint: settings.hubEndpoint || process.env.HF_ENDPOINT || undefined,
+      token: process.env.HF_TOKEN || undefined,
+      logger: this.log,
+      userAgent: `cloze-vscode/${this.context.extension.packageJSON.version}`,
+    });
   }
-  offerModelChoice('Cloze needs a BERT model to suggest words.');
-  return undefined;
+
+  /**
+   * The model folder for `settings`, or undefined when there is none yet (the
+   * user was told, once, how to get one).
+   */
+  resolve(settings: ClozeSettings): Promise<string | undefined> {
+    this.pending ??= this.resolveOnce(settings).finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  /** Forget that the user was asked, after they chose a model. */
+  reset(): void {
+    this.asked = false;
+  }
+
+  private async resolveOnce(settings: ClozeSettings): Promise<string | undefined> {
+    if (settings.modelPath) {
+      if (existsSync(settings.modelPath)) return settings.modelPath;
+      this.log.error(`cloze.modelPath does not exist: ${settings.modelPath}`);
+      this.askOnce(`Cloze: the model folder ${settings.modelPath} does not exist.`, []);
+      return undefined;
+    }
+    let model: ResolvedModel;
+    try {
+      model = await this.store(settings).resolve(settings.model);
+    } catch (error) {
+      this.log.error(`Cannot resolve model ${settings.model}: ${(error as Error).message}`);
+      this.askOnce(`Cloze: cannot find the model “${settings.model}”: ${(error as Error).message}`, []);
+      return undefined;
+    }
+    if (model.cached) return model.dir;
+    const size = approxSize(model);
+    const choice = await this.askOnce(
+      `Cloze suggests words with ${model.entry?.displayName ?? model.id}. Download it now (${size}, once; then it works offline)?`,
+      ['Download'],
+    );
+    if (choice !== 'Download') return undefined;
+    return this.download(settings.model, settings);
+  }
+
+  private async askOnce(message: string, actions: string[]): Promise<string | undefined> {
+    if (this.asked) return undefined;
+    this.asked = true;
+    const choice = await vscode.window.showInformationMessage(message, ...actions, 'Choose Local Folder…', 'Select Model…');
+    if (choice === 'Choose Local Folder…') await vscode.commands.executeCommand('cloze.chooseModelFolder');
+    if (choice === 'Select Model…') await vscode.commands.executeCommand('cloze.selectModel');
+    return choice;
+  }
+
+  /**
+   * Downloads `spec` with a cancellable progress notification.
+   * @returns the model folder, or undefined when cancelled or failed (the user was told).
+   */
+  async download(spec: string, settings: ClozeSettings = this.settings.current): Promise<string | undefined> {
+    const store = this.store(settings);
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Cloze: downloading ${spec}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        const subscription = token.onCancellationRequested(() => abort.abort());
+        let reported = 0;
+        try {
+          const model = await store.ensure(spec, {
+            signal: abort.signal,
+            onProgress: (p) => {
+              const fileShare = 100 / p.fileCount;
+              const done = p.fileIndex * fileShare + (p.total ? (p.bytes / p.total) * fileShare : 0);
+              const speed = p.bytesPerSecond > 0 ? ` · ${formatBytes(p.bytesPerSecond)}/s` : '';
+              progress.report({ increment: Math.max(0, done - reported), message: `${Math.floor(done)}% · ${p.file}${speed}` });
+              reported = Math.max(reported, done);
+            },
+          });
+          this.log.info(`Model ${spec} ready in ${model.dir}`);
+          return model.dir;
+        } catch (error) {
+          if (isDownloadError(error) && error.code === 'cancelled') {
+            void vscode.window.showInformationMessage('Cloze: download cancelled. Run "Cloze: Download Model" to resume it.');
+          } else {
+            showError(this.log, 'Model download failed', error);
+          }
+          return undefined;
+        } finally {
+          subscription.dispose();
+        }
+      },
+    );
+  }
 }
 
-function offerModelChoice(message: string): void {
-  if (askedForModel) return;
-  askedForModel = true;
-  void vscode.window.showInformationMessage(message, 'Choose Model Folder…').then((choice) => {
-    if (choice) void vscode.commands.executeCommand('cloze.selectModel');
-  });
-}
-
-/** "Cloze: Select Model": browse for a local model folder. */
-export function registerModelCommands(_context: vscode.ExtensionContext, host: EngineHost, log: vscode.LogOutputChannel): vscode.Disposable {
-  return vscode.commands.registerCommand('cloze.selectModel', async () => {
+/** The model commands: Select Model, Download Model, Remove Cached Models, Choose Model Folder. */
+export function registerModelCommands(manager: ModelManager, host: EngineHost, log: vscode.LogOutputChannel): vscode.Disposable {
+  const configuration = () => vscode.workspace.getConfiguration('cloze');
+  const useModel = async (model: string) => {
+    await configuration().update('modelPath', undefined, vscode.ConfigurationTarget.Global);
+    await configuration().update('model', model, vscode.ConfigurationTarget.Global);
+    manager.reset();
+    host.reset();
+  };
+  const chooseFolder = async () => {
     const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model folder' });
     if (!picked?.[0]) return;
-    const dir = picked[0].fsPath;
-    await vscode.workspace.getConfiguration('cloze').update('modelPath', dir, vscode.ConfigurationTarget.Global);
-    askedForModel = false;
-    log.info(`Model folder set to ${dir}`);
+    await configuration().update('modelPath', picked[0].fsPath, vscode.ConfigurationTarget.Global);
+    log.info(`Model folder set to ${picked[0].fsPath}`);
+    manager.reset();
     host.reset();
-  });
+  };
+
+  return vscode.Disposable.from(
+    vscode.commands.registerCommand('cloze.chooseModelFolder', chooseFolder),
+    vscode.commands.registerCommand('cloze.selectModel', async () => {
+      const listing = await manager.store().list();
+      const current = manager.settings.current;
+      type Item = vscode.QuickPickItem & { id?: string; browse?: boolean };
+      const items: Item[] = listing.catalogue.map(({ entry, cached, sizeOnDisk }) => ({
+        label: `${entry.id === (current.modelPath ? '' : current.model) ? '$(check) ' : ''}${entry.displayName}`,
+        description: cached ? `downloaded · ${formatBytes(sizeOnDisk)}` : `${approxBytes(entry.files)} download`,
+        detail: `${entry.id} · ${entry.licence}${entry.description ? ` · ${entry.description}` : ''}`,
+        id: entry.id,
+      }));
+      items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(folder-opened) Browse local folder…', browse: true });
+      const choice = await vscode.window.showQuickPick(items, { title: 'Cloze: Select Model', matchOnDetail: true });
+      if (!choice) return;
+      if (choice.browse) return chooseFolder();
+      if (choice.id) await useModel(choice.id);
+    }),
+    vscode.commands.registerCommand('cloze.downloadModel', async (spec?: string) => {
+      const target = typeof spec === 'string' ? spec : manager.settings.current.model;
+      const dir = await manager.download(target);
+      if (dir) host.reset();
+    }),
+    vscode.commands.registerCommand('cloze.removeCachedModels', async () => {
+      const confirm = await vscode.window.showWarningMessage('Remove every model Cloze has downloaded?', { modal: true }, 'Remove');
+      if (confirm !== 'Remove') return;
+      host.reset();
+      const removed = await manager.store().remove();
+      void vscode.window.showInformationMessage(`Cloze: removed ${removed.length} cached model folder(s).`);
+    }),
+  );
+}
+
+function approxSize(model: ResolvedModel): string {
+  return approxBytes(model.files);
+}
+
+function approxBytes(files: readonly { size?: number; approxSize?: number }[]): string {
+  const total = files.reduce((sum, f) => sum + (f.size ?? f.approxSize ?? 0), 0);
+  return total > 0 ? `about ${formatBytes(total)}` : 'size unknown';
 }

@@ -31,6 +31,8 @@ export interface ClozeSettings {
   modelPath: string;
   /** Inference threads; 0 picks from the CPU count. @default 0 */
   threads: number;
+  /** A Hugging Face Hub mirror; empty means `HF_ENDPOINT` or huggingface.co. @default "" */
+  hubEndpoint: string;
 }
 
 export const DEFAULT_LANGUAGES = ['plaintext', 'markdown', 'latex', 'restructuredtext', 'git-commit'];
@@ -51,6 +53,7 @@ export function readSettings(config: ConfigurationLike): ClozeSettings {
     model: str(config.get('model'), 'bert-base-uncased') || 'bert-base-uncased',
     modelPath: str(config.get('modelPath'), '').trim(),
     threads: int(config.get('threads'), 0, 0, 64),
+    hubEndpoint: str(config.get('hubEndpoint'), '').trim(),
   };
 }
 
