@@ -22,6 +22,8 @@ export async function activateExtension(): Promise<vscode.Extension<unknown>> {
   return ext;
 }
 
+let untitledCount = 0;
+
 /**
  * Opens an untitled document with `content` in `language` and shows it.
  * If `content` contains `cursor` (default `|`), that marker is removed and the
@@ -34,17 +36,57 @@ export async function openDocument(
 ): Promise<vscode.TextEditor> {
   const at = content.indexOf(cursor);
   const text = at < 0 ? content : content.slice(0, at) + content.slice(at + cursor.length);
-  const document = await vscode.workspace.openTextDocument({ content: text, language });
+  // openTextDocument({ content }) names the document Untitled-1 again as soon
+  // as the last Untitled-1 is closed, and may hand back the old document while
+  // the extension host has not yet heard it closed: so use a fresh name each time.
+  const uri = vscode.Uri.from({ scheme: 'untitled', path: `cloze-test-${++untitledCount}` });
+  let document = await vscode.workspace.openTextDocument(uri);
+  document = await vscode.languages.setTextDocumentLanguage(document, language);
+  const edit = new vscode.WorkspaceEdit();
+  edit.insert(uri, new vscode.Position(0, 0), text);
+  if (!(await vscode.workspace.applyEdit(edit)) || document.getText() !== text) {
+    throw new Error(`Could not put ${JSON.stringify(text)} into ${uri.toString()}`);
+  }
   const editor = await vscode.window.showTextDocument(document);
-  setCursor(editor, at < 0 ? text.length : at);
+  await setCursor(editor, at < 0 ? text.length : at);
   return editor;
 }
 
-/** Puts the cursor (an empty selection) at `offset` characters or at `position`. */
-export function setCursor(editor: vscode.TextEditor, where: number | vscode.Position): vscode.Position {
+/**
+ * Puts the cursor (an empty selection) at `offset` characters or at `position`,
+ * and waits until the editor (in the renderer, not just the extension host's
+ * copy) has it there.
+ */
+export async function setCursor(editor: vscode.TextEditor, where: number | vscode.Position): Promise<vscode.Position> {
   const position = typeof where === 'number' ? editor.document.positionAt(where) : where;
-  editor.selection = new vscode.Selection(position, position);
-  editor.revealRange(new vscode.Range(position, position));
+  const selection = new vscode.Selection(position, position);
+  // Setting `selection` only updates the extension host's copy and posts the
+  // change; the renderer's answer comes back as a selection event. Until then
+  // a selection event from before (opening the editor, say) can overwrite it.
+  const confirmed = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => done(false), 1000);
+    const listener = vscode.window.onDidChangeTextEditorSelection((e) => {
+      if (e.textEditor === editor && e.selections.length === 1 && e.selections[0]?.isEqual(selection)) done(true);
+    });
+    function done(ok: boolean): void {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(ok);
+    }
+  });
+  editor.selection = selection;
+  editor.revealRange(selection);
+  // No event comes when the cursor was there already: then check, and retry.
+  if (!(await confirmed)) {
+    await waitFor(
+      () => {
+        if (editor.selection.isEqual(selection)) return true;
+        editor.selection = selection;
+        return false;
+      },
+      { timeoutMs: 5000, intervalMs: 100, message: `the cursor at ${position.line}:${position.character}` },
+    );
+  }
   return position;
 }
 
@@ -130,8 +172,13 @@ export function readExtensionLog(channel: string): string | undefined {
   return newest === undefined ? undefined : fs.readFileSync(newest, 'utf8');
 }
 
-/** Closes every editor, without saving. */
+/** Closes every editor without saving. */
 export async function closeAllEditors(): Promise<void> {
+  // Untitled documents with text are dirty: revert them, so that closing asks
+  // nothing and disposes them.
+  for (let i = 0; i < 100 && vscode.window.activeTextEditor; i++) {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 
