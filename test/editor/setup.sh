@@ -82,8 +82,10 @@ fi
 # npm_config_yes:         node-pty's install script runs `npx node-gyp`.
 # npm_config_unsafe_perm: code-server's postinstall refuses to run as root without it.
 # npm_config_nodedir:     node-gyp builds against the installed Node headers
-#                         instead of downloading them.
-export npm_config_yes=true npm_config_unsafe_perm=true npm_config_nodedir=/usr
+#                         instead of downloading them (/usr for Debian's node).
+export npm_config_yes=true npm_config_unsafe_perm=true
+node_prefix=$(cd "$(dirname "$(command -v node)")/.." && pwd)
+if [[ -f $node_prefix/include/node/node.h ]]; then export npm_config_nodedir=$node_prefix; fi
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
 : >"$e2e/setup.log"
 run_npm() {
