@@ -1,0 +1,125 @@
+// `npm run test:e2e`: drives a real VS Code (code-server) in headless Chromium
+// as a user would, with this repository installed as an extension. Runs the
+// scenarios of every test/e2e/*.e2e.ts in order against one editor, saves a
+// screenshot after each into test-results/e2e/, and ends with `N passed, N failed`.
+//
+//   npm run build && npm run test:e2e [-- --grep TEXT]
+//
+// Builds nothing; needs `npm run setup:editor` once.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  openBrowser,
+  repoRoot,
+  startCodeServer,
+  stopEverything,
+  type Browser,
+  type CodeServer,
+} from '../editor/run-code-server';
+import type { E2EContext, Scenario } from './scenario';
+import { screenshot, screenshotDir } from './workbench';
+
+async function loadScenarios(grep: string | undefined): Promise<{ file: string; scenario: Scenario }[]> {
+  const found: { file: string; scenario: Scenario }[] = [];
+  for (const file of fs.readdirSync(__dirname).filter((f) => f.endsWith('.e2e.ts')).sort()) {
+    // tsx compiles these on import.
+    const { scenarios } = (await import(pathToFileURL(path.join(__dirname, file)).href)) as { scenarios?: Scenario[] };
+    if (!Array.isArray(scenarios)) throw new TypeError(`Expected ${file} to export \`scenarios\`, an array`);
+    for (const scenario of scenarios) {
+      if (!grep || `${file} ${scenario.name}`.includes(grep)) found.push({ file, scenario });
+    }
+  }
+  return found;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { grep: { type: 'string' } } });
+  if (!fs.existsSync(path.join(repoRoot, 'dist/extension.js'))) {
+    console.error('dist/extension.js is missing: run `npm run build` first');
+    return 1;
+  }
+  const scenarios = await loadScenarios(values.grep);
+  fs.rmSync(screenshotDir, { recursive: true, force: true });
+
+  let passed = 0;
+  let failed = 0;
+  let server: CodeServer | undefined;
+  let browser: Browser | undefined;
+  const started = Date.now();
+  try {
+    server = await startCodeServer({
+      fixture: path.join(repoRoot, 'test/fixtures/workspace'),
+      extensions: [repoRoot],
+    });
+    const pageOpenedAt = Date.now();
+    browser = await openBrowser(server.workspaceUrl(), { profileDir: path.join(server.runDir, 'chromium') });
+    const ctx: E2EContext = {
+      page: browser.page,
+      browser,
+      server,
+      pageOpenedAt,
+      timings: new Map([['page opened -> load event', Date.now() - pageOpenedAt]]),
+    };
+    for (const [i, { file, scenario }] of scenarios.entries()) {
+      const title = `${file.replace(/\.e2e\.ts$/, '')}: ${scenario.name}`;
+      const shot = `${String(i + 1).padStart(2, '0')}-${title}`;
+      const t0 = Date.now();
+      try {
+        await withTimeout(scenario.run(ctx), scenario.timeoutMs ?? 60_000, title);
+        passed++;
+        console.log(`  ok   ${title} (${Date.now() - t0} ms)`);
+        await screenshot(ctx.page, shot);
+      } catch (error) {
+        failed++;
+        console.log(`  FAIL ${title} (${Date.now() - t0} ms)`);
+        console.log(`         ${String((error as Error).stack ?? error).split('\n').slice(0, 6).join('\n         ')}`);
+        const file = await screenshot(ctx.page, `${shot}-FAILED`).catch(() => undefined);
+        if (file) console.log(`         screenshot: ${path.relative(process.cwd(), file)}`);
+      }
+    }
+    console.log('');
+    for (const [name, ms] of ctx.timings) console.log(`  ${name}: ${ms} ms`);
+    console.log(`  total: ${Date.now() - started} ms`);
+    if (failed > 0) printLogs(server, browser);
+  } catch (error) {
+    failed++;
+    console.error(`\n${(error as Error).message}`);
+    printLogs(server, browser);
+  } finally {
+    await browser?.close();
+    await server?.stop();
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed > 0 || passed === 0 ? 1 : 0;
+}
+
+function printLogs(server: CodeServer | undefined, browser: Browser | undefined): void {
+  if (server) console.error(`\n--- code-server log (last lines) ---\n${server.logTail(30)}`);
+  if (browser) console.error(`\n--- browser console (last lines) ---\n${browser.console.slice(-30).join('\n')}`);
+}
+
+if (require.main === module) {
+  main()
+    .then((code) => {
+      process.exitCode = code;
+    })
+    .catch(async (error: unknown) => {
+      console.error(error);
+      await stopEverything();
+      process.exitCode = 1;
+    });
+}

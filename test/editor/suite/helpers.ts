@@ -1,0 +1,187 @@
+// Helpers for suites that run inside the extension host.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import * as manifest from '../../../package.json';
+import { USER_DATA_ENV } from '../suite-report';
+
+/** The extension under test, `<publisher>.<name>` from package.json. */
+export const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
+
+/** The extension under test; fails the test if VS Code does not know it. */
+export function getExtension(): vscode.Extension<unknown> {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`Extension ${EXTENSION_ID} is not loaded`);
+  return ext;
+}
+
+/** Activates the extension under test (a no-op when it is active already). */
+export async function activateExtension(): Promise<vscode.Extension<unknown>> {
+  const ext = getExtension();
+  await ext.activate();
+  return ext;
+}
+
+let untitledCount = 0;
+
+/**
+ * Opens an untitled document with `content` in `language` and shows it.
+ * If `content` contains `cursor` (default `|`), that marker is removed and the
+ * cursor is placed there; otherwise the cursor is at the end.
+ */
+export async function openDocument(
+  content: string,
+  language = 'plaintext',
+  cursor = '|',
+): Promise<vscode.TextEditor> {
+  const at = content.indexOf(cursor);
+  const text = at < 0 ? content : content.slice(0, at) + content.slice(at + cursor.length);
+  // openTextDocument({ content }) names the document Untitled-1 again as soon
+  // as the last Untitled-1 is closed, and may hand back the old document while
+  // the extension host has not yet heard it closed: so use a fresh name each time.
+  const uri = vscode.Uri.from({ scheme: 'untitled', path: `cloze-test-${++untitledCount}` });
+  let document = await vscode.workspace.openTextDocument(uri);
+  document = await vscode.languages.setTextDocumentLanguage(document, language);
+  const edit = new vscode.WorkspaceEdit();
+  edit.insert(uri, new vscode.Position(0, 0), text);
+  if (!(await vscode.workspace.applyEdit(edit)) || document.getText() !== text) {
+    throw new Error(`Could not put ${JSON.stringify(text)} into ${uri.toString()}`);
+  }
+  const editor = await vscode.window.showTextDocument(document);
+  await setCursor(editor, at < 0 ? text.length : at);
+  return editor;
+}
+
+/**
+ * Puts the cursor (an empty selection) at `offset` characters or at `position`,
+ * and waits until the editor (in the renderer, not just the extension host's
+ * copy) has it there.
+ */
+export async function setCursor(editor: vscode.TextEditor, where: number | vscode.Position): Promise<vscode.Position> {
+  const position = typeof where === 'number' ? editor.document.positionAt(where) : where;
+  const selection = new vscode.Selection(position, position);
+  // Setting `selection` only updates the extension host's copy and posts the
+  // change; the renderer's answer comes back as a selection event. Until then
+  // a selection event from before (opening the editor, say) can overwrite it.
+  const confirmed = new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => done(false), 1000);
+    const listener = vscode.window.onDidChangeTextEditorSelection((e) => {
+      if (e.textEditor === editor && e.selections.length === 1 && e.selections[0]?.isEqual(selection)) done(true);
+    });
+    function done(ok: boolean): void {
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(ok);
+    }
+  });
+  editor.selection = selection;
+  editor.revealRange(selection);
+  // No event comes when the cursor was there already: then check, and retry.
+  if (!(await confirmed)) {
+    await waitFor(
+      () => {
+        if (editor.selection.isEqual(selection)) return true;
+        editor.selection = selection;
+        return false;
+      },
+      { timeoutMs: 5000, intervalMs: 100, message: `the cursor at ${position.line}:${position.character}` },
+    );
+  }
+  return position;
+}
+
+export interface WaitOptions {
+  /** Give up after this many ms. Default: 10 000. */
+  timeoutMs?: number;
+  /** Poll every this many ms. Default: 50. */
+  intervalMs?: number;
+  /** Says what was awaited, in the timeout error. */
+  message?: string;
+}
+
+/**
+ * Polls `condition` until it returns a truthy value, and returns that value.
+ * Rejects after `timeoutMs` with `message` and the last error `condition` threw.
+ */
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  { timeoutMs = 10_000, intervalMs = 50, message = 'condition' }: WaitOptions = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${message}`, { cause: lastError });
+    }
+    await sleep(intervalMs);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Sets a user (global) setting, e.g. `updateSetting('cloze.inline.enabled', false)`,
+ * waits until reading it gives the new value, and returns the previous value
+ * at that scope, for {@link restoreSetting}. `undefined` removes the setting.
+ */
+export async function updateSetting(key: string, value: unknown): Promise<unknown> {
+  const dot = key.lastIndexOf('.');
+  const section = dot < 0 ? undefined : key.slice(0, dot);
+  const name = key.slice(dot + 1);
+  const config = (): vscode.WorkspaceConfiguration => vscode.workspace.getConfiguration(section);
+  const previous = config().inspect(name)?.globalValue;
+  await config().update(name, value, vscode.ConfigurationTarget.Global);
+  await waitFor(() => sameValue(config().inspect(name)?.globalValue, value), {
+    timeoutMs: 5000,
+    message: `setting ${key} to become ${JSON.stringify(value)}`,
+  });
+  return previous;
+}
+
+/** Puts back a value {@link updateSetting} returned. */
+export async function restoreSetting(key: string, previous: unknown): Promise<void> {
+  await updateSetting(key, previous);
+}
+
+/**
+ * The text of the extension's log channel `channel` as VS Code wrote it to
+ * disk (<user data>/logs/<session>/exthost<n>/<extension id>/<channel>.log),
+ * or `undefined` if there is no such file yet. Throws if the runner did not
+ * say where the user data folder is (CLOZE_TEST_USER_DATA_DIR).
+ */
+export function readExtensionLog(channel: string): string | undefined {
+  const userData = process.env[USER_DATA_ENV];
+  if (!userData) throw new Error(`${USER_DATA_ENV} is not set`);
+  const logs = path.join(userData, 'logs');
+  const candidates: string[] = [];
+  for (const session of fs.existsSync(logs) ? fs.readdirSync(logs) : []) {
+    for (const host of fs.readdirSync(path.join(logs, session))) {
+      const file = path.join(logs, session, host, EXTENSION_ID, `${channel}.log`);
+      if (host.startsWith('exthost') && fs.existsSync(file)) candidates.push(file);
+    }
+  }
+  const newest = candidates.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+  return newest === undefined ? undefined : fs.readFileSync(newest, 'utf8');
+}
+
+/** Closes every editor without saving. */
+export async function closeAllEditors(): Promise<void> {
+  // Untitled documents with text are dirty: revert them, so that closing asks
+  // nothing and disposes them.
+  for (let i = 0; i < 100 && vscode.window.activeTextEditor; i++) {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
