@@ -64,6 +64,8 @@ async function main(): Promise<number> {
     server = await startCodeServer({
       fixture: path.join(repoRoot, 'test/fixtures/workspace'),
       extensions: [repoRoot],
+      // The generated planted model: known sentences have known answers.
+      settings: { 'cloze.modelPath': path.join(repoRoot, 'test/fixtures/models/tiny-planted'), 'cloze.inline.debounceMs': 50 },
     });
     const pageOpenedAt = Date.now();
     browser = await openBrowser(server.workspaceUrl(), { profileDir: path.join(server.runDir, 'chromium') });

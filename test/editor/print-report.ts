@@ -10,6 +10,7 @@ export function printReport(report: SuiteReport, wallMs: number): number {
     console.log(`  ${mark} ${t.title}${ms}`);
     if (t.error) console.log(indent(trimStack(t.error), 9));
   }
+  for (const note of report.notes ?? []) console.log(`  note ${note}`);
   if (report.error) console.log(`\nThe suite did not run to the end:\n${indent(trimStack(report.error), 2)}`);
   if (report.tests.length === 0) console.log('\nNo tests ran.');
   console.log(`\nsuite ${report.durationMs} ms, wall ${wallMs} ms`);

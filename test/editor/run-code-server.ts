@@ -222,6 +222,9 @@ export interface Locator {
   textContent(options?: { timeout?: number }): Promise<string | null>;
   innerText(options?: { timeout?: number }): Promise<string>;
   isVisible(): Promise<boolean>;
+  hover(options?: { timeout?: number; force?: boolean }): Promise<void>;
+  locator(selector: string): Locator;
+  filter(options: { hasText?: string | RegExp }): Locator;
 }
 
 export interface Browser {

@@ -30,4 +30,12 @@ export interface SuiteReport {
   tests: TestResult[];
   /** Set when the suite could not run at all (a test file failed to load, say). */
   error?: string;
+  /** Measurements the tests recorded (timings, lag), printed by the runner. */
+  notes?: string[];
 }
+
+/**
+ * Where tests leave their notes: a global, since the suite's files are
+ * bundled separately and share no module state.
+ */
+export const NOTES_GLOBAL = '__clozeSuiteNotes';

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as manifest from '../../../package.json';
-import { USER_DATA_ENV } from '../suite-report';
+import { NOTES_GLOBAL, USER_DATA_ENV } from '../suite-report';
 
 /** The extension under test, `<publisher>.<name>` from package.json. */
 export const EXTENSION_ID = `${manifest.publisher}.${manifest.name}`;
@@ -184,4 +184,11 @@ export async function closeAllEditors(): Promise<void> {
 
 function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Records a measurement for the runner to print after the test list. */
+export function note(text: string): void {
+  const notes = (globalThis as Record<string, unknown>)[NOTES_GLOBAL];
+  if (Array.isArray(notes)) notes.push(text);
+  console.log(text);
 }

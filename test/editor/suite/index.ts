@@ -7,11 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
-import { GREP_ENV, REPORT_ENV, type SuiteReport, type TestResult } from '../suite-report';
+import { GREP_ENV, NOTES_GLOBAL, REPORT_ENV, type SuiteReport, type TestResult } from '../suite-report';
 
 export async function run(): Promise<void> {
   const started = Date.now();
   const results: TestResult[] = [];
+  const notes: string[] = [];
+  (globalThis as Record<string, unknown>)[NOTES_GLOBAL] = notes;
   const report = (error?: unknown): SuiteReport => ({
     vscodeVersion: vscode.version,
     passed: results.filter((t) => t.state === 'passed').length,
@@ -19,6 +21,7 @@ export async function run(): Promise<void> {
     pending: results.filter((t) => t.state === 'pending').length,
     durationMs: Date.now() - started,
     tests: results,
+    notes,
     ...(error === undefined ? {} : { error: describe(error) }),
   });
 

@@ -1,0 +1,79 @@
+// Cloze as a user meets it: ghost text after a typed [MASK], hover
+// alternatives with a replace link, and "Cloze: Suggest Word" from the palette.
+// Runs on the generated planted model, whose answers are known.
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { Scenario } from './scenario';
+import { quickOpen, runCommand, screenshot, selectors, waitForEditorText, waitForFile, waitForWorkbench } from './workbench';
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'shows ghost text for a typed [MASK] and Tab replaces the mask',
+    async run({ page, server, timings }) {
+      await waitForWorkbench(page);
+      await quickOpen(page, 'inline.txt');
+      await page.locator(selectors.activeEditor).first().click();
+      await page.keyboard.type('the cat drinks ');
+      // insertText, not type: typing `[` would auto-close the bracket.
+      const typed = Date.now();
+      await page.keyboard.insertText('[MASK]');
+      await page.locator(selectors.ghostText).first().waitFor({ timeout: 30_000 });
+      timings.set('[MASK] typed -> ghost text visible', Date.now() - typed);
+      await waitForEditorText(page, 'the cat drinks [MASK]milk');
+      await screenshot(page, 'inline-ghost-text');
+      await page.keyboard.press('Tab');
+      await waitForEditorText(page, 'the cat drinks milk');
+      const onDisk = await waitForFile(path.join(server.workspace, 'inline.txt'), (c) => c.includes('milk'));
+      assert.equal(onDisk.trim(), 'the cat drinks milk');
+      await runCommand(page, 'View: Close All Editors');
+    },
+  },
+  {
+    name: 'hovering a word lists alternatives and a click replaces it',
+    async run({ page, server, timings }) {
+      await quickOpen(page, 'hover.txt', 'the dog chases the cat');
+      // Plain text renders a line as one span, so reach the word with the
+      // keyboard and show the hover as a keyboard user does (Ctrl+K Ctrl+I).
+      await page.locator(selectors.activeEditor).first().click();
+      await page.keyboard.press('Control+Home');
+      for (let i = 0; i < 'the dog chases the c'.length; i++) await page.keyboard.press('ArrowRight');
+      const hovered = Date.now();
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+      const hover = page.locator('.monaco-hover').filter({ hasText: 'Cloze' }).first();
+      await hover.waitFor({ timeout: 30_000 });
+      timings.set('hover -> alternatives visible', Date.now() - hovered);
+      await screenshot(page, 'hover-alternatives');
+      await hover.locator('a').filter({ hasText: /^ball$/ }).first().click();
+      const onDisk = await waitForFile(path.join(server.workspace, 'hover.txt'), (c) => c.includes('ball'));
+      assert.equal(onDisk.trim(), 'the dog chases the ball .');
+      await runCommand(page, 'View: Close All Editors');
+    },
+  },
+  {
+    name: '"Cloze: Suggest Word" lists words with probabilities and picking one replaces the word',
+    async run({ page, server }) {
+      await quickOpen(page, 'pick.txt', 'the grass is wet');
+      await page.locator(selectors.activeEditor).first().click();
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.press('End');
+      // To the end of `wet` in `the grass is wet .`
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowLeft');
+      // Not runCommand: this command keeps the quick input open for its own list.
+      await page.keyboard.press('F1');
+      await page.waitForSelector(selectors.quickInput, { state: 'visible' });
+      await page.keyboard.insertText('Cloze: Suggest Word');
+      await page.locator(`${selectors.quickInputRow}[aria-label*="Cloze: Suggest Word"]`).first().waitFor();
+      await page.keyboard.press('Enter');
+      const first = page.locator(selectors.quickInputRow).filter({ hasText: '%' }).first();
+      await first.waitFor({ timeout: 30_000 });
+      assert.match(await first.innerText(), /green[\s\S]*%/);
+      await screenshot(page, 'suggest-word-quickpick');
+      await page.keyboard.press('Enter');
+      const onDisk = await waitForFile(path.join(server.workspace, 'pick.txt'), (c) => c.includes('green'));
+      assert.equal(onDisk.trim(), 'the grass is green .');
+      await runCommand(page, 'View: Close All Editors');
+    },
+  },
+];
