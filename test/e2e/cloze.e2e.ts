@@ -17,8 +17,18 @@ export const scenarios: Scenario[] = [
       // insertText, not type: typing `[` would auto-close the bracket.
       const typed = Date.now();
       await page.keyboard.insertText('[MASK]');
-      await page.locator(selectors.ghostText).first().waitFor({ timeout: 30_000 });
-      timings.set('[MASK] typed -> ghost text visible', Date.now() - typed);
+      const ghost = page.locator(selectors.ghostText).first();
+      try {
+        await ghost.waitFor({ timeout: 10_000 });
+        timings.set('[MASK] typed -> ghost text visible', Date.now() - typed);
+      } catch {
+        // On a loaded machine the extension may still be activating when the
+        // keystroke lands; a user then asks explicitly with Alt+\ (contributed).
+        const asked = Date.now();
+        await page.keyboard.press('Alt+Backslash');
+        await ghost.waitFor({ timeout: 30_000 });
+        timings.set('Alt+\\ -> ghost text visible (automatic trigger missed)', Date.now() - asked);
+      }
       await waitForEditorText(page, 'the cat drinks [MASK]milk');
       await screenshot(page, 'inline-ghost-text');
       await page.keyboard.press('Tab');
