@@ -116,6 +116,9 @@ export function rankSuggestions(logits: ArrayLike<number>, options: RankOptions)
         // A bare BPE piece is a word start where no space precedes the mask.
         if (tokenizer.isContinuation(id) && (tokenizer.kind === 'wordpiece' || afterSpace)) continue;
         if (!isWordLike(word) && !(originalIsPunctuation && isPunctuation(word))) continue;
+        // Vocabularies hold every letter as a token; a lone `e` or `l` is
+        // never a useful replacement for a longer word.
+        if (isStrayLetter(word) && !(original !== undefined && [...original].length === 1)) continue;
         const wordKey = key(word);
         if (wordKey === originalKey || seen.has(wordKey)) continue;
         seen.add(wordKey);
@@ -188,6 +191,11 @@ function bareWord(tokenStr: string, tokenizer: WordTokenizer): string {
 /** Has a letter or digit, and no control, format or replacement characters (partial UTF-8 bytes decode to U+FFFD). */
 function isWordLike(s: string): boolean {
   return /[\p{L}\p{N}]/u.test(s) && !/[\p{Cc}\p{Cf}\p{Co}\p{Cs}\uFFFD]/u.test(s);
+}
+
+/** A single letter that is not an English one-letter word (`a`, `I`). */
+function isStrayLetter(s: string): boolean {
+  return [...s].length === 1 && /\p{L}/u.test(s) && !/^[aAiI]$/.test(s);
 }
 
 function isPunctuation(s: string): boolean {

@@ -94,6 +94,14 @@ describe('rankSuggestions (small BERT-style)', () => {
     assert.deepEqual(result.suggestions.map((s) => s.word), ['dog', 'cat', 'home']);
   });
 
+  it('drops stray single letters, but keeps a and I, and letters for a one-letter word', () => {
+    const logits = ranked(tokenizer, ['e', 'l', 'a', 'i', 'dog']);
+    const longer = rankSuggestions(logits, { tokenizer, window: replacing(tokenizer, 'the cat sat', 'cat'), maskIndex: 0, topK: 3 });
+    assert.deepEqual(longer.suggestions.map((s) => s.token_str), ['a', 'i', 'dog']);
+    const letter = rankSuggestions(logits, { tokenizer, window: replacing(tokenizer, 'plan b sat', 'b'), maskIndex: 0, topK: 2 });
+    assert.deepEqual(letter.suggestions.map((s) => s.token_str), ['e', 'l']);
+  });
+
   it('keeps punctuation when the replaced word is punctuation', () => {
     const window = replacing(tokenizer, 'the cat , the dog', ',');
     const result = rankSuggestions(ranked(tokenizer, [',', '.', ';', 'and']), { tokenizer, window, maskIndex: 0, topK: 3 });
