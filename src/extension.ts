@@ -17,7 +17,8 @@ let host: EngineHost | undefined;
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Cloze', { log: true });
   const settings = new SettingsWatcher();
-  host = new EngineHost(log, () => settings.current, (s, token) => resolveModel(context, log, s, token));
+  const graphCacheDir = vscode.Uri.joinPath(context.globalStorageUri, 'graphs').fsPath;
+  host = new EngineHost(log, () => settings.current, (s, token) => resolveModel(context, log, s, token), graphCacheDir);
   const engineHost = host;
   context.subscriptions.push(
     log,
