@@ -46,16 +46,37 @@ export interface MaskedLmOptions {
   headAtMask?: boolean;
   /** Where rewritten graphs are kept. @default the model's folder when writable, else `os.tmpdir()/cloze` */
   graphCacheDir?: string;
-  /** onnxruntime session options that replace ours, for measurements. */
+  /** onnxruntime session options that replace {@link defaultSessionOptions}, for measurements. */
   sessionOptions?: Ort.InferenceSession.SessionOptions;
 }
 
 /**
- * The warm-up input's length: onnxruntime sizes its memory arena on the
- * first runs, so a warm-up at the longest usual window spares the first real
- * request that growth.
+ * The session options the engine runs with. Measured on bert-base int8 at 64
+ * tokens (test/bench/session-options.ts): the intra-op threads do not spin
+ * while they wait for work. Spinning keeps cores busy between operators and
+ * after each request; on a machine that is doing other work (an editor is)
+ * that made a forward pass about 1.8 times slower at the median, and it
+ * burns CPU while the user types.
+ * @param threads - intra-op threads, at least 1.
  */
-const WARM_UP_TOKENS = 128;
+export function defaultSessionOptions(threads: number): Ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+}
+
+/**
+ * The warm-up input's length: a usual window, through the same graph (the
+ * rewritten one when it applies) that requests will run. Measured on bert-base
+ * int8, the first request after a 64- or 128-token warm-up was no faster than
+ * after a 3-token one, so the warm-up is kept to a usual size rather than the
+ * longest.
+ */
+const WARM_UP_TOKENS = 64;
 
 /**
  * Owns one onnxruntime `InferenceSession` over a fill-mask model and its
@@ -99,13 +120,7 @@ export class MaskedLm {
     // this worker, is in place before onnxruntime initialises.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ort = require('onnxruntime-node') as typeof Ort;
-    const sessionOptions: Ort.InferenceSession.SessionOptions = {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      ...options.sessionOptions,
-    };
+    const sessionOptions = options.sessionOptions ?? defaultSessionOptions(threads);
     const name = path.basename(modelFile);
 
     if (options.headAtMask !== false) {

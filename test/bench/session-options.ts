@@ -1,11 +1,11 @@
 /**
  * Measures onnxruntime session options on the engine's own path (MaskedLm +
- * FillMask, head-at-mask graph): load time (session + warm-up) and per
- * suggestion p50/p95 at one window size. All variants live in one process
- * and take turns in blocks of calls, so that the machine's busy moments fall
- * on every variant alike.
+ * FillMask, head-at-mask graph): load time (session + warm-up, median of
+ * `--loads` loads taken in turns) and per suggestion p50/p95 at one window
+ * size. All variants live in one process and take turns in blocks of calls,
+ * so that the machine's busy moments fall on every variant alike.
  *
- *   npx tsx test/bench/session-options.ts [--model-dir DIR] [--window 64] [--rounds 6] [--block 10]
+ *   npx tsx test/bench/session-options.ts [--model-dir DIR] [--window 64] [--rounds 6] [--block 10] [--loads 3] [--threads 2] [--only REGEX]
  *
  * Default model: test/fixtures/models/bert-base-random-int8 (make-models --bert-base).
  */
@@ -15,20 +15,31 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { InferenceSession } from 'onnxruntime-node';
 import { FillMask } from '../../src/engine/fill-mask';
-import { MaskedLm } from '../../src/engine/masked-lm';
+import { defaultSessionOptions, MaskedLm } from '../../src/engine/masked-lm';
 import { silentLogger } from '../../src/engine/types';
 import { quantile } from './bench-child';
 import { benchInputs } from './sentences';
 
-const VARIANTS: [string, InferenceSession.SessionOptions][] = [
-  ['ours (all, arena, mem pattern, prepack, spin)', {}],
+/** Changes to the engine's own options ({@link defaultSessionOptions}); `extra` entries are merged. */
+const ALL_VARIANTS: [string, InferenceSession.SessionOptions][] = [
+  ['ours (see defaultSessionOptions)', {}],
   ['graph optimization extended', { graphOptimizationLevel: 'extended' }],
   ['graph optimization basic', { graphOptimizationLevel: 'basic' }],
   ['cpu mem arena off', { enableCpuMemArena: false }],
   ['mem pattern off', { enableMemPattern: false }],
   ['prepacking off', { extra: { session: { disable_prepacking: '1' } } }],
-  ['intra-op spinning off', { extra: { session: { intra_op: { allow_spinning: '0' } } } }],
+  ['intra-op spinning on', { extra: { session: { intra_op: { allow_spinning: '1' } } } }],
 ];
+
+function withChanges(base: InferenceSession.SessionOptions, changes: InferenceSession.SessionOptions): InferenceSession.SessionOptions {
+  const session = { ...(base.extra?.session as object), ...(changes.extra?.session as object) } as Record<string, unknown>;
+  const intraOp = { ...((base.extra?.session as Record<string, object>)?.intra_op), ...((changes.extra?.session as Record<string, object>)?.intra_op) };
+  return { ...base, ...changes, extra: { ...base.extra, ...changes.extra, session: { ...session, intra_op: intraOp } } };
+}
+
+/** `--only REGEX` keeps the variants whose name matches (the first, ours, always stays). */
+const only = process.argv.includes('--only') ? new RegExp(process.argv[process.argv.indexOf('--only') + 1]) : undefined;
+const VARIANTS = ALL_VARIANTS.filter(([name], i) => i === 0 || !only || only.test(name));
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -46,13 +57,19 @@ async function main(): Promise<void> {
   try {
     // The first load rewrites the graph and reads the files into the page cache; it is not counted.
     await (await MaskedLm.load(modelDir, threads, silentLogger, { graphCacheDir })).release();
-    const base = { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' } as const;
-    const loaded: { name: string; fill: FillMask; lm: MaskedLm; loadMs: number; rssMb: number; times: number[] }[] = [];
-    for (const [name, sessionOptions] of VARIANTS) {
-      const rss = process.memoryUsage().rss;
-      const started = performance.now();
-      const lm = await MaskedLm.load(modelDir, threads, silentLogger, { graphCacheDir, sessionOptions: { ...base, ...sessionOptions } });
-      loaded.push({ name, lm, fill: new FillMask(lm, 0), loadMs: performance.now() - started, rssMb: (process.memoryUsage().rss - rss) / 2 ** 20, times: [] });
+    const base = defaultSessionOptions(threads);
+    const loads = Number(option('--loads', '3'));
+    const loaded = VARIANTS.map(([name]) => ({ name, fill: undefined as unknown as FillMask, lm: undefined as unknown as MaskedLm, loadMs: [] as number[], rssMb: 0, times: [] as number[] }));
+    for (let rep = 0; rep < loads; rep++) {
+      for (const [k, [, sessionOptions]] of VARIANTS.entries()) {
+        const variant = loaded[k];
+        const rss = process.memoryUsage().rss;
+        const started = performance.now();
+        const lm = await MaskedLm.load(modelDir, threads, silentLogger, { graphCacheDir, sessionOptions: withChanges(base, sessionOptions) });
+        variant.loadMs.push(performance.now() - started);
+        if (rep < loads - 1) await lm.release();
+        else Object.assign(variant, { lm, fill: new FillMask(lm, 0), rssMb: (process.memoryUsage().rss - rss) / 2 ** 20 });
+      }
     }
     const inputs = benchInputs(loaded[0].lm.tokenizer, window, rounds * loaded.length * (block + 1), 5);
     let next = 0;
@@ -72,7 +89,7 @@ async function main(): Promise<void> {
     console.log(`${'variant'.padEnd(48)}  ${'load ms'.padStart(8)}  ${'RSS +MB'.padStart(8)}  ${'p50 ms'.padStart(7)}  ${'p95 ms'.padStart(7)}`);
     for (const v of loaded) {
       const sorted = v.times.sort((a, b) => a - b);
-      console.log(`${v.name.padEnd(48)}  ${v.loadMs.toFixed(0).padStart(8)}  ${v.rssMb.toFixed(0).padStart(8)}  ${quantile(sorted, 0.5).toFixed(1).padStart(7)}  ${quantile(sorted, 0.95).toFixed(1).padStart(7)}`);
+      console.log(`${v.name.padEnd(48)}  ${quantile([...v.loadMs].sort((a, b) => a - b), 0.5).toFixed(0).padStart(8)}  ${v.rssMb.toFixed(0).padStart(8)}  ${quantile(sorted, 0.5).toFixed(1).padStart(7)}  ${quantile(sorted, 0.95).toFixed(1).padStart(7)}`);
     }
     for (const v of loaded) await v.lm.release();
   } finally {
