@@ -71,7 +71,9 @@ interface ChildResult {
   impl: ChildOptions['impl'];
   precision: ChildOptions['precision'];
   headAtMask: boolean;
+  /** The measured child's load, with load and first-suggestion times the medians over `loadSamplesMs`. */
   load: LoadReply;
+  loadSamplesMs: number[];
   /** Per window, per round: median and 95th percentile in ms. */
   timings: { window: number; rounds: { p50: number; p95: number }[] }[];
   peakRssMb: number;
@@ -146,6 +148,7 @@ async function main(): Promise<void> {
   const iterations = args.quick ? 4 : 30;
   const warmUp = args.quick ? 1 : 3;
   const pairs = args.quick ? 4 : 20;
+  const loadSamples = args.quick ? 1 : 3;
   const overheadWindow = windows.includes(64) ? 64 : windows[windows.length - 1];
   const inputs = Object.fromEntries(windows.map((w) => [w, 1 + rounds * (warmUp + iterations) + (w === overheadWindow ? 2 * pairs + 16 : 0)]));
   const children: Child[] = [];
@@ -172,11 +175,28 @@ async function main(): Promise<void> {
     for (const { precision, dir } of models) {
       const impls: [ChildOptions['impl'], boolean][] = [['cloze', true], ...(args.stock ? [['cloze', false] as [ChildOptions['impl'], boolean]] : []), ['transformers.js', false]];
       for (const [impl, headAtMask] of impls) {
+        // Loads vary a lot on a busy machine: the figure is the median of a few fresh processes' loads.
+        const loads: LoadReply[] = [];
+        for (let i = 1; i < loadSamples; i++) {
+          const sample = await spawn(optionsFor(precision, dir, impl, headAtMask));
+          progress(`${sample.name}: load ${i} of ${loadSamples}...`);
+          loads.push(await sample.send<LoadReply>({ cmd: 'load' }));
+          await sample.send({ cmd: 'exit' });
+        }
         const child = await spawn(optionsFor(precision, dir, impl, headAtMask));
-        progress(`${child.name}: load...`);
+        progress(`${child.name}: load ${loadSamples} of ${loadSamples}...`);
         const load = await child.send<LoadReply>({ cmd: 'load' });
+        loads.push(load);
         measured.push(child);
-        results.push({ impl, precision, headAtMask, load, timings: windows.map((window) => ({ window, rounds: [] })), peakRssMb: 0 });
+        results.push({
+          impl,
+          precision,
+          headAtMask,
+          load: { ...load, loadMs: median(loads.map((l) => l.loadMs)), firstMs: median(loads.map((l) => l.firstMs)) },
+          loadSamplesMs: loads.map((l) => Math.round(l.loadMs)),
+          timings: windows.map((window) => ({ window, rounds: [] })),
+          peakRssMb: 0,
+        });
       }
     }
     for (let round = 0; round < rounds; round++) {
@@ -222,6 +242,7 @@ async function main(): Promise<void> {
       return { impl: r.impl, precision: r.precision, window: r.window, p50: peer ? peer.p50_ms / r.p50_ms : NaN, p95: peer ? peer.p95_ms / r.p95_ms : NaN };
     });
   const loadMs = Object.fromEntries(results.map((r) => [key(r), Math.round(r.load.loadMs)]));
+  const loadSamplesMs = Object.fromEntries(results.map((r) => [key(r), r.loadSamplesMs]));
   const firstLoadMs = Object.fromEntries(Object.entries(firstLoads).map(([p, r]) => [`cloze/${p}`, Math.round(r.loadMs)]));
   const firstSuggestionMs = Object.fromEntries([
     ...Object.entries(firstLoads).map(([p, r]) => [`cloze/${p} (first load)`, Math.round(r.loadMs + r.firstMs)] as const),
@@ -236,6 +257,7 @@ async function main(): Promise<void> {
     rows,
     ratios: ratios.map((r) => ({ ...r, p50: round1(r.p50 * 10) / 10, p95: round1(r.p95 * 10) / 10 })),
     load_ms: loadMs,
+    load_samples_ms: loadSamplesMs,
     first_load_ms: firstLoadMs,
     first_suggestion_ms: firstSuggestionMs,
     peak_rss_mb: peakRssMb,
@@ -320,8 +342,9 @@ function printTables(
   })));
 
   console.log('\nLoad and memory (RSS over the process\'s baseline with onnxruntime loaded, before the model)\n');
+  const implNameOf = (r: ChildResult) => (r.impl === 'transformers.js' ? 'transformers.js' : r.headAtMask ? 'cloze' : 'cloze (stock graph)');
   const loadRows = results.map((r) => {
-    const name = r.impl === 'transformers.js' ? 'transformers.js' : r.headAtMask ? 'cloze' : 'cloze (stock graph)';
+    const name = implNameOf(r);
     const first = r.impl === 'cloze' && r.headAtMask ? firstLoads[r.precision] : undefined;
     return [
       name,
@@ -333,7 +356,8 @@ function printTables(
       Math.round(r.peakRssMb - r.load.baselineRssMb),
     ];
   });
-  console.log(table(['impl', 'precision', 'load ms', 'first load ms (rewrite)', 'load + 1st suggestion ms', 'baseline MB', 'peak over baseline MB'], loadRows));
+  console.log(table(['impl', 'precision', 'load ms (median)', 'first load ms (rewrite)', 'load + 1st suggestion ms', 'baseline MB', 'peak over baseline MB'], loadRows));
+  console.log(`\nLoad samples (ms, fresh processes, graph cached): ${results.map((r) => `${implNameOf(r)} ${r.precision} ${r.loadSamplesMs.join(' / ')}`).join('; ')}`);
 
   const overhead = results.filter((r) => r.overhead);
   if (overhead.length > 0) {
