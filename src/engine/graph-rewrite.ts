@@ -661,7 +661,11 @@ interface HashIndex {
   [file: string]: { size: number; mtimeMs: number; sha256: string };
 }
 
-/** The file's sha256, from the index when its size and mtime are unchanged; removes rewrites of its older contents. */
+/**
+ * The file's sha256, from the index when its size and mtime are unchanged.
+ * Removes the rewrites that nothing indexed needs any more: of this file's
+ * older contents, and of models that were deleted.
+ */
 function cachedSha256(file: string, cacheDir: string): string {
   const stat = fs.statSync(file);
   const indexFile = path.join(cacheDir, HASH_INDEX);
@@ -677,10 +681,18 @@ function cachedSha256(file: string, cacheDir: string): string {
     return known.sha256;
   }
   const sha256 = sha256Of(file);
-  const previous = known?.sha256;
+  const dropped = new Set<string>();
+  if (known) dropped.add(known.sha256);
+  for (const [other, entry] of Object.entries(index)) {
+    if (other !== file && !fs.existsSync(other)) {
+      dropped.add(entry.sha256);
+      delete index[other];
+    }
+  }
   index[file] = { size: stat.size, mtimeMs: stat.mtimeMs, sha256 };
-  if (previous && previous !== sha256 && !Object.values(index).some((e) => e.sha256 === previous)) {
-    fs.rmSync(path.join(cacheDir, `${previous}${CACHE_SUFFIX}`), { force: true });
+  const needed = new Set(Object.values(index).map((e) => e.sha256));
+  for (const old of dropped) {
+    if (!needed.has(old) && /^[0-9a-f]{64}$/.test(old)) fs.rmSync(path.join(cacheDir, `${old}${CACHE_SUFFIX}`), { force: true });
   }
   const temp = `${indexFile}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   fs.writeFileSync(temp, `${JSON.stringify(index, null, 2)}\n`);

@@ -210,6 +210,19 @@ describe('head-at-mask fallback and cache', () => {
     assert.deepEqual(fs.readdirSync(cacheDir).filter((f) => f.endsWith('.onnx')), [path.basename(later.file)]);
   });
 
+  test('removes the rewrite of a model that was deleted when another model is rewritten', () => {
+    const cacheDir = path.join(root, 'shared-cache');
+    const gone = modelFolder('gone', separate);
+    const first = prepareHeadAtMask(path.join(gone, 'model.onnx'), { cacheDir });
+    assert.equal(first.kind, 'rewritten');
+    fs.rmSync(gone, { recursive: true });
+    const other = modelFolder('other', buildBertGraph(planted.config, planted.weights, { tiedDecoder: true }));
+    const second = prepareHeadAtMask(path.join(other, 'model.onnx'), { cacheDir });
+    assert.ok(first.kind === 'rewritten' && second.kind === 'rewritten');
+    assert.ok(!fs.existsSync(first.file));
+    assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(path.join(cacheDir, 'head-at-mask.hashes.json'), 'utf8'))), [path.join(other, 'model.onnx')]);
+  });
+
   test('rewrites again over a damaged cache file', async () => {
     const dir = modelFolder('damaged', separate);
     const cacheDir = path.join(dir, 'cache');
