@@ -18,7 +18,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Cloze', { log: true });
   const settings = new SettingsWatcher();
   const models = new ModelManager(context, log, settings);
-  host = new EngineHost(log, () => settings.current, (s) => models.resolve(s));
+  const graphCacheDir = vscode.Uri.joinPath(context.globalStorageUri, 'graphs').fsPath;
+  host = new EngineHost(log, () => settings.current, (s) => models.resolve(s), graphCacheDir);
   const engineHost = host;
   context.subscriptions.push(
     log,

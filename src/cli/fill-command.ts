@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { Engine } from '../engine/engine';
 import { findMaskTokens } from '../engine/mask-window';
+import { defaultCacheDir } from '../engine/model-store';
 import type { MaskResult } from '../engine/types';
 import { UsageError, type CommandContext } from './command';
 
@@ -23,7 +25,13 @@ export interface FillArgs {
  */
 export async function fillCommand(args: FillArgs, context: CommandContext): Promise<number> {
   const text = readInput(args, context);
-  const engine = new Engine({ modelDir: args.modelDir, threads: args.threads, logger: context.logger });
+  const engine = new Engine({
+    modelDir: args.modelDir,
+    threads: args.threads,
+    // Rewritten graphs live in the model cache, not in the user's model folder.
+    graphCacheDir: path.join(defaultCacheDir(context.env), 'graphs'),
+    logger: context.logger,
+  });
   try {
     const info = await engine.load();
     const masks = findMaskTokens(text, info.maskToken);

@@ -45,6 +45,8 @@ export class EngineHost implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly getSettings: () => ClozeSettings,
     private readonly resolveModel: ModelResolver,
+    /** Where the engine keeps models rewritten for speed (see `EngineOptions.graphCacheDir`). */
+    private readonly graphCacheDir?: string,
   ) {}
 
   get currentState(): EngineState {
@@ -92,6 +94,7 @@ export class EngineHost implements vscode.Disposable {
     const engine = new Engine({
       modelDir,
       threads: settings.threads > 0 ? settings.threads : undefined,
+      graphCacheDir: this.graphCacheDir,
       logger: this.log,
     });
     engine.onStateChange((state) => {

@@ -31,8 +31,8 @@ port.on('message', (message: ToWorker) => {
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'load': {
-      const { modelDir, threads, cacheSize } = message.options;
-      fillMask = MaskedLm.load(modelDir, threads, logger).then((lm) => new FillMask(lm, cacheSize));
+      const { modelDir, threads, cacheSize, headAtMask, graphCacheDir } = message.options;
+      fillMask = MaskedLm.load(modelDir, threads, logger, { headAtMask, graphCacheDir }).then((lm) => new FillMask(lm, cacheSize));
       try {
         send({ type: 'loaded', info: (await fillMask).info });
       } catch (error) {

@@ -28,6 +28,20 @@ export interface EngineOptions {
    * @default 30000
    */
   requestTimeoutMs?: number;
+  /**
+   * Run the model rewritten so that the vocabulary-wide MLM decoder runs at
+   * the masks only, not at every input position: the same scores, less work
+   * and memory per request. Models whose head is not recognised run as they
+   * are; the log says why.
+   * @default true
+   */
+  headAtMask?: boolean;
+  /**
+   * The folder where rewritten models are kept, one per original model's
+   * sha256 (as large as the original).
+   * @default the model's folder when writable, else `os.tmpdir()/cloze`
+   */
+  graphCacheDir?: string;
   /** Where diagnostics go. @default a logger that drops everything */
   logger?: Logger;
   /** The worker's entry file. @default `engine-worker.js` beside this module */
@@ -82,7 +96,7 @@ const MAX_POSTED_CHARS = 64 * 1024;
  * request starts a fresh worker.
  */
 export class Engine {
-  private readonly options: Required<Omit<EngineOptions, 'logger' | 'workerScript'>>;
+  private readonly options: Required<Omit<EngineOptions, 'logger' | 'workerScript' | 'graphCacheDir'>> & { graphCacheDir: string | undefined };
   private readonly logger: Logger;
   private readonly workerScript: string;
   private worker: Worker | undefined;
@@ -106,7 +120,8 @@ export class Engine {
     checkInteger('cacheSize', cacheSize, 0, 100_000);
     const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     checkInteger('requestTimeoutMs', requestTimeoutMs, 1, 3_600_000);
-    this.options = { modelDir: path.resolve(options.modelDir), threads, cacheSize, requestTimeoutMs };
+    const graphCacheDir = options.graphCacheDir === undefined ? undefined : path.resolve(options.graphCacheDir);
+    this.options = { modelDir: path.resolve(options.modelDir), threads, cacheSize, requestTimeoutMs, headAtMask: options.headAtMask ?? true, graphCacheDir };
     this.logger = options.logger ?? silentLogger;
     this.workerScript = options.workerScript ?? defaultWorkerScript();
   }
@@ -145,6 +160,8 @@ export class Engine {
       modelDir: this.options.modelDir,
       threads: this.options.threads,
       cacheSize: this.options.cacheSize,
+      headAtMask: this.options.headAtMask,
+      graphCacheDir: this.options.graphCacheDir,
     };
     post(worker, { type: 'load', options });
     // A failed load must not stay cached: drop it so the next call retries.

@@ -29,6 +29,7 @@ export class FillMask {
       vocabSize: this.lm.tokenizer.vocabSize,
       maxPositions: this.lm.config.maxPositions,
       inputNames: [...this.lm.inputNames],
+      graph: this.lm.graph,
       loadMs: this.lm.loadMs,
     };
   }

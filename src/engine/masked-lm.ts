@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as Ort from 'onnxruntime-node';
 import { ModelError } from './errors';
+import { MASK_POSITIONS_INPUT, prepareHeadAtMask } from './graph-rewrite';
 import type { Logger } from './types';
 import { WordTokenizer } from './word-tokenizer';
 
@@ -31,6 +32,52 @@ export interface ModelConfig {
   maxPositions: number;
 }
 
+/** Which graph a {@link MaskedLm} runs: the MLM head at the masks only, or at every position. */
+export type GraphKind = 'head-at-mask' | 'stock';
+
+/** Options of {@link MaskedLm.load}. */
+export interface MaskedLmOptions {
+  /**
+   * Rewrite the graph so that the MLM decoder runs at the mask positions only
+   * (see {@link prepareHeadAtMask}). A graph that the rewrite does not
+   * recognise runs as it is.
+   * @default true
+   */
+  headAtMask?: boolean;
+  /** Where rewritten graphs are kept. @default the model's folder when writable, else `os.tmpdir()/cloze` */
+  graphCacheDir?: string;
+  /** onnxruntime session options that replace {@link defaultSessionOptions}, for measurements. */
+  sessionOptions?: Ort.InferenceSession.SessionOptions;
+}
+
+/**
+ * The session options the engine runs with. Measured on bert-base int8 at 64
+ * tokens (test/bench/session-options.ts): the intra-op threads do not spin
+ * while they wait for work. Spinning keeps cores busy between operators and
+ * after each request; on a machine that is doing other work (an editor is)
+ * that made a forward pass about 1.8 times slower at the median, and it
+ * burns CPU while the user types.
+ * @param threads - intra-op threads, at least 1.
+ */
+export function defaultSessionOptions(threads: number): Ort.InferenceSession.SessionOptions {
+  return {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+  };
+}
+
+/**
+ * The warm-up input's length: a usual window, through the same graph (the
+ * rewritten one when it applies) that requests will run. Measured on bert-base
+ * int8, the first request after a 64- or 128-token warm-up was no faster than
+ * after a 3-token one, so the warm-up is kept to a usual size rather than the
+ * longest.
+ */
+const WARM_UP_TOKENS = 64;
+
 /**
  * Owns one onnxruntime `InferenceSession` over a fill-mask model and its
  * tokenizer. Lives inside the engine's worker: `run` blocks its thread.
@@ -43,22 +90,26 @@ export class MaskedLm {
     readonly tokenizer: WordTokenizer,
     readonly config: ModelConfig,
     readonly modelFile: string,
+    readonly graph: GraphKind,
     readonly loadMs: number,
   ) {}
 
   /**
    * Loads the model folder `dir`, checks that it is a fill-mask model and runs
-   * one warm-up pass so that the first real request is not slow.
+   * one warm-up pass so that the first real request is not slow. Unless told
+   * otherwise, runs the graph rewritten to compute the MLM head at the masks
+   * only, and falls back to the stock graph (logging why) when the rewrite
+   * does not apply or its result does not load.
    * @param threads - onnxruntime intra-op threads, at least 1.
    * @throws {ModelError} for a missing file, an unreadable model, a model
    *   without a `logits` output or inputs we cannot feed, or a bad tokenizer.
    */
-  static async load(dir: string, threads: number, logger: Logger): Promise<MaskedLm> {
+  static async load(dir: string, threads: number, logger: Logger, options: MaskedLmOptions = {}): Promise<MaskedLm> {
     const started = performance.now();
-    if (!existsSync(dir)) {
+    if (!fs.existsSync(dir)) {
       throw new ModelError('missing-file', `Model folder not found: ${dir}`, dir);
     }
-    const modelFile = MODEL_FILE_CANDIDATES.map((f) => path.join(dir, f)).find((f) => existsSync(f));
+    const modelFile = MODEL_FILE_CANDIDATES.map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
     if (!modelFile) {
       throw new ModelError('missing-file', `No ONNX model in ${dir} (looked for ${MODEL_FILE_CANDIDATES.join(', ')})`, dir);
     }
@@ -69,32 +120,69 @@ export class MaskedLm {
     // this worker, is in place before onnxruntime initialises.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const ort = require('onnxruntime-node') as typeof Ort;
+    const sessionOptions = options.sessionOptions ?? defaultSessionOptions(threads);
+    const name = path.basename(modelFile);
+
+    if (options.headAtMask !== false) {
+      const prepared = prepareHeadAtMask(modelFile, { cacheDir: options.graphCacheDir, logger });
+      if (prepared.kind === 'stock') {
+        logger[prepared.unrecognized ? 'info' : 'warn'](`Running the stock graph of ${name}: ${prepared.reason}`);
+      } else {
+        try {
+          const session = await ort.InferenceSession.create(prepared.file, sessionOptions);
+          const lm = await MaskedLm.ready(ort, session, dir, tokenizer, config, modelFile, 'head-at-mask', started);
+          logger.info(`Running ${name} with the MLM head at the masks only (${prepared.fromCache ? 'cached' : 'rewritten'} graph in `
+            + `${Math.round(prepared.ms)} ms: ${prepared.file}); ${threads} threads; warm in ${Math.round(lm.loadMs)} ms`);
+          return lm;
+        } catch (error) {
+          logger.warn(`Running the stock graph of ${name}: the rewritten graph ${prepared.file} failed: ${(error as Error).message}`);
+          // A file that does not load would fail the same way next time.
+          fs.rmSync(prepared.file, { force: true });
+        }
+      }
+    }
+
     let session: Ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(modelFile, {
-        intraOpNumThreads: threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
+      session = await ort.InferenceSession.create(modelFile, sessionOptions);
     } catch (cause) {
       throw new ModelError('invalid-model', `Cannot load ${modelFile}: ${(cause as Error).message}`, modelFile, { cause });
     }
-    if (!session.outputNames.includes('logits')) {
+    const lm = await MaskedLm.ready(ort, session, dir, tokenizer, config, modelFile, 'stock', started);
+    logger.debug(`Session over ${name}: inputs ${session.inputNames.join(', ')}; ${threads} threads; warm in ${Math.round(lm.loadMs)} ms`);
+    return lm;
+  }
+
+  /** Checks the session's inputs and outputs and warms it up; releases it on failure. */
+  private static async ready(
+    ort: typeof Ort,
+    session: Ort.InferenceSession,
+    dir: string,
+    tokenizer: WordTokenizer,
+    config: ModelConfig,
+    modelFile: string,
+    graph: GraphKind,
+    started: number,
+  ): Promise<MaskedLm> {
+    try {
+      if (!session.outputNames.includes('logits')) {
+        throw new ModelError('no-logits', `${modelFile} has no \`logits\` output (outputs: ${session.outputNames.join(', ')}); a fill-mask export is needed`, modelFile);
+      }
+      const known = graph === 'head-at-mask' ? [...KNOWN_INPUTS, MASK_POSITIONS_INPUT] : [...KNOWN_INPUTS];
+      const unknown = session.inputNames.filter((n) => !known.includes(n));
+      if (unknown.length > 0 || !session.inputNames.includes('input_ids')) {
+        throw new ModelError('invalid-model', `${modelFile} has inputs this engine cannot feed: ${session.inputNames.join(', ')}`, modelFile);
+      }
+      const lm = new MaskedLm(ort, session, dir, tokenizer, config, modelFile, graph, 0);
+      const length = Math.max(tokenizer.prefixIds.length + tokenizer.suffixIds.length + 1, Math.min(WARM_UP_TOKENS, config.maxPositions));
+      const middle = tokenizer.prefixIds.length + Math.floor((length - tokenizer.prefixIds.length - tokenizer.suffixIds.length) / 2);
+      const body = new Array<number>(length - tokenizer.prefixIds.length - tokenizer.suffixIds.length).fill(tokenizer.maskTokenId);
+      await lm.logitsAt({ inputIds: [...tokenizer.prefixIds, ...body, ...tokenizer.suffixIds], maskPositions: [middle] });
+      return new MaskedLm(ort, session, dir, tokenizer, config, modelFile, graph, performance.now() - started);
+    } catch (error) {
       await session.release();
-      throw new ModelError('no-logits', `${modelFile} has no \`logits\` output (outputs: ${session.outputNames.join(', ')}); a fill-mask export is needed`, modelFile);
+      throw error;
     }
-    const unknown = session.inputNames.filter((n) => !KNOWN_INPUTS.has(n));
-    if (unknown.length > 0 || !session.inputNames.includes('input_ids')) {
-      await session.release();
-      throw new ModelError('invalid-model', `${modelFile} has inputs this engine cannot feed: ${session.inputNames.join(', ')}`, modelFile);
-    }
-    const lm = new MaskedLm(ort, session, dir, tokenizer, config, modelFile, 0);
-    const warmUp = [...tokenizer.prefixIds, tokenizer.maskTokenId, ...tokenizer.suffixIds];
-    await lm.logitsAt({ inputIds: warmUp, maskPositions: [tokenizer.prefixIds.length] });
-    const loadMs = performance.now() - started;
-    logger.debug(`Session over ${path.basename(modelFile)}: inputs ${session.inputNames.join(', ')}; ${threads} threads; warm in ${Math.round(loadMs)} ms`);
-    return new MaskedLm(ort, session, dir, tokenizer, config, modelFile, loadMs);
   }
 
   /** The names the session takes as inputs. */
@@ -119,8 +207,8 @@ export class MaskedLm {
       }
     }
     const feeds: Record<string, Ort.Tensor> = {};
-    const int64 = (values: ArrayLike<number>) =>
-      new this.ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), [1, length]);
+    const int64 = (values: ArrayLike<number>, dims = [1, length]) =>
+      new this.ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
     for (const name of this.session.inputNames) {
       switch (name) {
         case 'input_ids':
@@ -132,12 +220,24 @@ export class MaskedLm {
         case 'token_type_ids':
           feeds[name] = int64(input.tokenTypeIds ?? new Array<number>(length).fill(0));
           break;
+        case MASK_POSITIONS_INPUT:
+          feeds[name] = int64(input.maskPositions, [input.maskPositions.length]);
+          break;
       }
     }
     const output = (await this.session.run(feeds, ['logits'])).logits;
     const data = output.data as Float32Array;
+    // The rewritten graph gives one row per mask; the stock graph one per input position.
+    const atMask = this.graph === 'head-at-mask';
+    const rows = atMask ? input.maskPositions.length : length;
     const vocab = Number(output.dims[output.dims.length - 1]);
-    return input.maskPositions.map((p) => data.slice(p * vocab, (p + 1) * vocab));
+    if (output.dims.length !== 3 || Number(output.dims[1]) !== rows || data.length !== rows * vocab) {
+      throw new ModelError('invalid-model', `Expected \`logits\` of shape [1, ${rows}, vocab] from ${this.modelFile}, got [${output.dims.join(', ')}]`, this.modelFile);
+    }
+    return input.maskPositions.map((p, k) => {
+      const row = atMask ? k : p;
+      return data.slice(row * vocab, (row + 1) * vocab);
+    });
   }
 
   /** Frees the native session. */
@@ -146,19 +246,19 @@ export class MaskedLm {
   }
 }
 
-const KNOWN_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
+const KNOWN_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'];
 
 /** Model types whose position ids start after the padding id (RoBERTa's offset of 2). */
 const OFFSET_POSITIONS = new Set(['roberta', 'xlm-roberta', 'camembert', 'longformer']);
 
 function readConfig(dir: string): ModelConfig {
   const file = path.join(dir, 'config.json');
-  if (!existsSync(file)) {
+  if (!fs.existsSync(file)) {
     throw new ModelError('missing-file', `Missing config.json in ${dir}`, file);
   }
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    raw = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   } catch (cause) {
     throw new ModelError('invalid-config', `Cannot parse ${file}: ${(cause as Error).message}`, file, { cause });
   }

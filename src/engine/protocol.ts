@@ -12,6 +12,10 @@ export interface LoadOptions {
   threads: number;
   /** Entries in the worker's result cache. */
   cacheSize: number;
+  /** See `MaskedLmOptions.headAtMask`. */
+  headAtMask: boolean;
+  /** See `MaskedLmOptions.graphCacheDir`. */
+  graphCacheDir: string | undefined;
 }
 
 export type ToWorker =

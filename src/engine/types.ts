@@ -101,6 +101,12 @@ export interface ModelInfo {
   vocabSize: number;
   maxPositions: number;
   inputNames: string[];
+  /**
+   * Which graph runs: `head-at-mask` when the model was rewritten to compute
+   * the vocabulary-wide logits at the masks only, `stock` when it runs as
+   * exported (the rewrite was off or did not apply; the log says why).
+   */
+  graph: 'head-at-mask' | 'stock';
   /** Milliseconds from start of load to a warmed-up session. */
   loadMs: number;
 }

@@ -1,0 +1,733 @@
+/**
+ * The head-at-mask rewrite: a fill-mask export computes the vocabulary-wide
+ * logits at every position, though only the masks' rows are read. For
+ * bert-base at 128 tokens that is a 768×30522 product per token and a fresh
+ * 15.6 MB output per call. The rewrite adds an int64 input `mask_positions`
+ * `[n]` and a `Gather` along the sequence axis right before the MLM decoder,
+ * so the decoder runs on `n` rows and `logits` becomes `[batch, n, vocab]`.
+ *
+ * The graph is recognised by structure, not by node names:
+ *
+ *   LayerNorm output ─► MatMul(·, W) ──────────────────────────────► Add(bias) ─► logits
+ *   LayerNorm output ─► DynamicQuantizeLinear ─► MatMulInteger(·, Wq) ─► Cast ─► Mul(scale) ─► Add(bias) ─► logits
+ *
+ * where `W` is any constant matrix (a separate initializer, or
+ * `Transpose(word_embeddings)` as tied exports have it, which dynamic
+ * quantization leaves in float32), LayerNorm is `LayerNormalization` or its
+ * opset < 17 decomposition, and the ops after the decoder are element-wise
+ * with scalars or per-vocabulary vectors. In the quantized form the `Gather`
+ * takes the quantized activations, after `DynamicQuantizeLinear`: its scale is
+ * computed over the whole tensor, so quantizing only the gathered rows would
+ * change it and the scores with it. Everything before the decoder (the
+ * encoder and the head's 768×768 transform, about 1% of the work) still runs
+ * on every position; the rewritten graph gives the stock graph's numbers.
+ *
+ * Only the graph's small messages are decoded: the weights (the initializers)
+ * are skipped while reading and copied byte for byte into the new file, so
+ * a 500 MB model costs one sequential copy and little memory.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { onnx } from 'onnx-proto';
+import { type Logger, silentLogger } from './types';
+
+/** The name of the input that the rewritten graph takes: int64 `[n]` positions along the sequence. */
+export const MASK_POSITIONS_INPUT = 'mask_positions';
+
+/** Marks a rewritten file; bump the number when the rewrite changes, so that old cache files are redone. */
+const REWRITE_TAG = 'head-at-mask/1';
+const TAG_KEY = 'cloze.rewrite';
+const SOURCE_KEY = 'cloze.source_sha256';
+const CACHE_SUFFIX = '.head-at-mask.onnx';
+const HASH_INDEX = 'head-at-mask.hashes.json';
+
+/** Why a graph was not rewritten. */
+export class UnrecognizedGraphError extends Error {
+  override name = 'UnrecognizedGraphError';
+}
+
+/** Options of {@link prepareHeadAtMask}. */
+export interface HeadAtMaskOptions {
+  /**
+   * The folder for rewritten models (`<sha256>.head-at-mask.onnx`) and the
+   * index of file hashes. Created when missing.
+   * @default the model's own folder when writable, else `os.tmpdir()/cloze`
+   */
+  cacheDir?: string;
+  /** Where the outcome and any fallback reason go. @default a logger that drops everything */
+  logger?: Logger;
+}
+
+/** What {@link prepareHeadAtMask} found. */
+export type HeadAtMaskModel =
+  | {
+      kind: 'rewritten';
+      /** The rewritten model to load. */
+      file: string;
+      /** True when an earlier load had already written `file`. */
+      fromCache: boolean;
+      /** Milliseconds spent hashing, checking and (when not cached) rewriting. */
+      ms: number;
+    }
+  | {
+      kind: 'stock';
+      /** Why the stock graph is to be used. */
+      reason: string;
+      /** True when the graph was not recognised; false for an unexpected failure (I/O, a malformed file). */
+      unrecognized: boolean;
+      ms: number;
+    };
+
+/**
+ * Finds or makes the head-at-mask version of `modelFile`: looks for
+ * `<cacheDir>/<sha256 of modelFile>.head-at-mask.onnx` and writes it (through
+ * a temporary file and a rename) when it is missing. The file's sha256 is
+ * kept in `<cacheDir>/head-at-mask.hashes.json`, keyed by path, size and
+ * mtime, so that a later load does not hash the model again. Never throws:
+ * any failure gives `kind: 'stock'` with the reason.
+ */
+export function prepareHeadAtMask(modelFile: string, options: HeadAtMaskOptions = {}): HeadAtMaskModel {
+  const started = performance.now();
+  const logger = options.logger ?? silentLogger;
+  const source = path.resolve(modelFile);
+  try {
+    const cacheDir = options.cacheDir !== undefined ? path.resolve(options.cacheDir) : defaultCacheDir(path.dirname(source));
+    fs.mkdirSync(cacheDir, { recursive: true });
+    const sha256 = cachedSha256(source, cacheDir);
+    const file = path.join(cacheDir, `${sha256}${CACHE_SUFFIX}`);
+    if (isRewriteOf(file, sha256)) {
+      return { kind: 'rewritten', file, fromCache: true, ms: performance.now() - started };
+    }
+    const temp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    try {
+      rewriteHeadAtMask(source, temp, { [SOURCE_KEY]: sha256 });
+      fs.renameSync(temp, file);
+    } finally {
+      fs.rmSync(temp, { force: true });
+    }
+    const ms = performance.now() - started;
+    logger.debug(`Rewrote ${path.basename(source)} to compute the MLM head at the masks only, in ${Math.round(ms)} ms: ${file}`);
+    return { kind: 'rewritten', file, fromCache: false, ms };
+  } catch (error) {
+    const unrecognized = error instanceof UnrecognizedGraphError;
+    const reason = error instanceof Error ? error.message : String(error);
+    return { kind: 'stock', reason, unrecognized, ms: performance.now() - started };
+  }
+}
+
+/**
+ * Writes to `target` the head-at-mask version of the model in `source`.
+ * @param metadata - extra `metadata_props` for the new file.
+ * @throws {UnrecognizedGraphError} when the graph is not a fill-mask head this rewrite knows.
+ * @throws {Error} for an unreadable or malformed file, or a failed write.
+ */
+export function rewriteHeadAtMask(source: string, target: string, metadata: Record<string, string> = {}): void {
+  const reader = new FileReader(source);
+  try {
+    const top = scanFields(reader, 0, reader.size);
+    const graphField = top.find((f) => f.field === 7 && f.wire === 2);
+    if (!graphField) throw new Error(`${source} holds no ONNX graph`);
+    const graph = readGraph(reader, graphField);
+    const plan = planRewrite(graph);
+
+    const graphPieces = rewriteGraph(graph, plan);
+    const graphLength = piecesLength(graphPieces);
+    const pieces: Piece[] = [];
+    for (const f of top) {
+      if (f === graphField) pieces.push(tagAndLength(7, graphLength), ...graphPieces);
+      else pieces.push({ start: f.start, end: f.end });
+    }
+    for (const [key, value] of Object.entries({ [TAG_KEY]: REWRITE_TAG, ...metadata })) {
+      pieces.push(field(14, onnx.StringStringEntryProto.encode({ key, value }).finish()));
+    }
+    writePieces(reader, pieces, target);
+  } finally {
+    reader.close();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Recognising the head
+
+/** An initializer's name and shape (its data is never read). */
+interface InitializerInfo {
+  dims: number[];
+  external: boolean;
+}
+
+interface GraphParts {
+  fields: RawField[];
+  nodes: { field: RawField; node: onnx.NodeProto }[];
+  initializers: Map<string, InitializerInfo>;
+  inputs: { field: RawField; info: onnx.ValueInfoProto }[];
+  outputs: { field: RawField; info: onnx.ValueInfoProto }[];
+  valueInfos: { field: RawField; info: onnx.ValueInfoProto }[];
+}
+
+interface RewritePlan {
+  /** The decoder node (MatMul or MatMulInteger) whose first input is gathered. */
+  decoder: onnx.NodeProto;
+  /** The tensor gathered: `[batch, sequence, hidden]`, float or quantized. */
+  gathered: string;
+  /** Values whose sequence axis becomes the mask axis (their declared shapes are dropped). */
+  reshaped: Set<string>;
+}
+
+const ELEMENTWISE = new Set(['Add', 'Mul', 'Sub', 'Div']);
+const PASS_THROUGH = new Set(['Cast', 'Identity']);
+
+/** Finds where the Gather goes; throws {@link UnrecognizedGraphError} with the reason otherwise. */
+function planRewrite(graph: GraphParts): RewritePlan {
+  const outputs = graph.outputs.map((o) => o.info.name);
+  if (!outputs.includes('logits')) throw notRecognised(`no \`logits\` output (outputs: ${outputs.join(', ')})`);
+  if (outputs.length !== 1) throw notRecognised(`outputs besides \`logits\`: ${outputs.join(', ')}`);
+  if (graph.inputs.some((i) => i.info.name === MASK_POSITIONS_INPUT)) throw notRecognised(`it already has a \`${MASK_POSITIONS_INPUT}\` input`);
+  const external = [...graph.initializers].filter(([, init]) => init.external).map(([name]) => name);
+  if (external.length > 0) {
+    throw notRecognised(`weights in external data files (${external.slice(0, 3).join(', ')}${external.length > 3 ? ', ...' : ''})`);
+  }
+  const logitsShape = graph.outputs[0].info.type?.tensorType?.shape?.dim;
+  if (logitsShape && logitsShape.length !== 3) throw notRecognised(`\`logits\` has rank ${logitsShape.length}, not 3`);
+
+  const producer = new Map<string, { node: onnx.NodeProto; index: number }>();
+  const consumers = new Map<string, number>();
+  for (const { node } of graph.nodes) {
+    node.output.forEach((name, index) => producer.set(name, { node, index }));
+    for (const name of node.input) if (name !== '') consumers.set(name, (consumers.get(name) ?? 0) + 1);
+  }
+  const graphInputs = new Map(graph.inputs.map((i) => [i.info.name, i.info]));
+  const facts = new TensorFacts(producer, graph.initializers, graphInputs);
+
+  // Back from `logits` over element-wise ops whose other operand is the same for every row.
+  const reshaped = new Set<string>();
+  let value = 'logits';
+  let decoder: onnx.NodeProto | undefined;
+  while (!decoder) {
+    reshaped.add(value);
+    const node = producer.get(value)?.node;
+    if (!node) throw notRecognised(`\`${value}\` is not computed by a node`);
+    if (!isDefaultDomain(node)) throw notRecognised(`unexpected ${describe(node)} between the decoder and \`logits\``);
+    if (node.opType === 'MatMul' || node.opType === 'MatMulInteger') {
+      decoder = node;
+      break;
+    }
+    let next: string;
+    if (ELEMENTWISE.has(node.opType) && node.input.length === 2) {
+      const [a, b] = node.input as [string, string];
+      const aRow = facts.isRowIndependent(a);
+      if (aRow === facts.isRowIndependent(b)) {
+        throw notRecognised(`${describe(node)} before \`logits\` does not combine the decoder's output with a per-vocabulary constant`);
+      }
+      next = aRow ? b : a;
+    } else if (PASS_THROUGH.has(node.opType)) {
+      next = node.input[0];
+    } else {
+      throw notRecognised(`unexpected ${describe(node)} between the decoder and \`logits\``);
+    }
+    if (consumers.get(next) !== 1) throw notRecognised(`\`${next}\` on the way to \`logits\` is read by other nodes too`);
+    value = next;
+  }
+
+  // The decoder: activations times a constant matrix.
+  const [activation, weight] = decoder.input;
+  if (weight === undefined || !facts.isConstant(weight)) throw notRecognised(`the decoder ${describe(decoder)} does not multiply by a constant`);
+  if (facts.rank(weight) !== 2) throw notRecognised(`the decoder's matrix in ${describe(decoder)} is not known to be 2-D`);
+  let hidden = activation;
+  if (decoder.opType === 'MatMulInteger') {
+    const quantizer = producer.get(activation);
+    if (!quantizer || quantizer.node.opType !== 'DynamicQuantizeLinear' || quantizer.index !== 0) {
+      throw notRecognised(`the quantized decoder ${describe(decoder)} does not read DynamicQuantizeLinear's output`);
+    }
+    const [, , aZeroPoint, bZeroPoint] = decoder.input;
+    if (aZeroPoint && aZeroPoint !== quantizer.node.output[2]) throw notRecognised(`the quantized decoder's zero point is not its quantizer's`);
+    if (bZeroPoint && (!facts.isConstant(bZeroPoint) || (facts.rank(bZeroPoint) ?? 2) > 1)) {
+      throw notRecognised(`the decoder's weight zero point is not a constant scalar or vector`);
+    }
+    hidden = quantizer.node.input[0];
+  }
+  if (!isLayerNormOutput(hidden, producer, facts)) {
+    throw notRecognised(`the decoder's input \`${hidden}\` is not the output of a LayerNormalization`);
+  }
+  reshaped.add(decoder.output[0]);
+  return { decoder, gathered: activation, reshaped };
+}
+
+function notRecognised(why: string): UnrecognizedGraphError {
+  return new UnrecognizedGraphError(`the MLM head was not recognised: ${why}`);
+}
+
+function describe(node: onnx.NodeProto): string {
+  return `${node.opType}${node.name ? ` (${node.name})` : ''}`;
+}
+
+function isDefaultDomain(node: onnx.NodeProto): boolean {
+  return !node.domain || node.domain === 'ai.onnx';
+}
+
+/**
+ * `LayerNormalization` (or onnxruntime's fused forms), or the decomposition
+ * that exports for opset < 17 write: `Add(Mul(Div(Sub(x, ReduceMean(x)), Sqrt(...)), gamma), beta)`.
+ */
+function isLayerNormOutput(value: string, producer: Map<string, { node: onnx.NodeProto; index: number }>, facts: TensorFacts): boolean {
+  const made = producer.get(value);
+  if (!made) return false;
+  if (['LayerNormalization', 'SkipLayerNormalization', 'SkipSimplifiedLayerNormalization', 'SimplifiedLayerNormalization'].includes(made.node.opType)) {
+    return made.index === 0;
+  }
+  const other = (node: onnx.NodeProto, op: string): onnx.NodeProto | undefined => {
+    if (node.opType !== op || node.input.length !== 2) return undefined;
+    const [a, b] = node.input as [string, string];
+    const dynamic = facts.isConstant(a) ? b : facts.isConstant(b) ? a : undefined;
+    return dynamic === undefined ? undefined : producer.get(dynamic)?.node;
+  };
+  const mul = other(made.node, 'Add');
+  const div = mul && other(mul, 'Mul');
+  if (!div || div.opType !== 'Div') return false;
+  const sub = producer.get(div.input[0])?.node;
+  const den = producer.get(div.input[1])?.node;
+  if (!sub || sub.opType !== 'Sub' || !den || den.opType !== 'Sqrt') return false;
+  return producer.get(sub.input[1])?.node.opType === 'ReduceMean';
+}
+
+/** What can be told about a value without running the graph: whether it is constant, and its rank. */
+class TensorFacts {
+  private readonly constant = new Map<string, boolean>();
+  private readonly ranks = new Map<string, number | undefined>();
+
+  constructor(
+    private readonly producer: Map<string, { node: onnx.NodeProto; index: number }>,
+    private readonly initializers: Map<string, InitializerInfo>,
+    private readonly inputs: Map<string, onnx.ValueInfoProto>,
+  ) {}
+
+  /** Computed from initializers and Constant nodes only. */
+  isConstant(value: string): boolean {
+    const known = this.constant.get(value);
+    if (known !== undefined) return known;
+    this.constant.set(value, false); // guards against cycles in a malformed graph
+    let result: boolean;
+    if (this.initializers.has(value)) result = !this.inputs.has(value);
+    else {
+      const made = this.producer.get(value);
+      result = made !== undefined && made.node.input.every((i) => i === '' || this.isConstant(i));
+    }
+    this.constant.set(value, result);
+    return result;
+  }
+
+  /** The same for every position: a scalar or a vector along the last axis (rank 0 or 1). */
+  isRowIndependent(value: string): boolean {
+    const rank = this.rank(value);
+    return rank !== undefined && rank <= 1;
+  }
+
+  rank(value: string): number | undefined {
+    if (this.ranks.has(value)) return this.ranks.get(value);
+    this.ranks.set(value, undefined);
+    const result = this.computeRank(value);
+    this.ranks.set(value, result);
+    return result;
+  }
+
+  private computeRank(value: string): number | undefined {
+    const input = this.inputs.get(value);
+    if (input) return input.type?.tensorType?.shape?.dim?.length;
+    const init = this.initializers.get(value);
+    if (init) return init.dims.length;
+    const made = this.producer.get(value);
+    if (!made) return undefined;
+    const { node, index } = made;
+    if (!isDefaultDomain(node)) return undefined;
+    switch (node.opType) {
+      case 'Constant': {
+        const attribute = node.attribute[0];
+        if (!attribute) return undefined;
+        if (attribute.t) return attribute.t.dims?.length ?? 0;
+        if (['value_float', 'value_int', 'value_string'].includes(attribute.name ?? '')) return 0;
+        if (['value_floats', 'value_ints', 'value_strings'].includes(attribute.name ?? '')) return 1;
+        return undefined;
+      }
+      case 'DynamicQuantizeLinear':
+        return index === 0 ? this.rank(node.input[0]) : 0;
+      case 'Add':
+      case 'Mul':
+      case 'Sub':
+      case 'Div': {
+        const ranks = node.input.map((i) => this.rank(i));
+        return ranks.some((r) => r === undefined) ? undefined : Math.max(...(ranks as number[]));
+      }
+      case 'Cast':
+      case 'Identity':
+      case 'Transpose':
+      case 'DequantizeLinear':
+        return this.rank(node.input[0]);
+      default:
+        return undefined;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Writing the new graph
+
+function rewriteGraph(graph: GraphParts, plan: RewritePlan): Piece[] {
+  const used = new Set<string>();
+  for (const { node } of graph.nodes) {
+    for (const name of [...node.input, ...node.output]) used.add(name);
+    used.add(node.name);
+  }
+  const fresh = (base: string): string => {
+    let name = base;
+    for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
+    used.add(name);
+    return name;
+  };
+  const gatheredName = fresh(`${plan.gathered}_at_mask`);
+  const gather = onnx.NodeProto.create({
+    name: fresh('/cloze/head_at_mask/Gather'),
+    opType: 'Gather',
+    input: [plan.gathered, MASK_POSITIONS_INPUT],
+    output: [gatheredName],
+    attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+  });
+  const decoder = onnx.NodeProto.create({ ...plan.decoder, input: [gatheredName, ...plan.decoder.input.slice(1)] });
+
+  const nodeFor = new Map(graph.nodes.map((n) => [n.field, n.node]));
+  const infoFor = new Map([...graph.inputs, ...graph.outputs, ...graph.valueInfos].map((v) => [v.field, v.info]));
+  const pieces: Piece[] = [];
+  for (const f of graph.fields) {
+    if (f.field === 1 && nodeFor.get(f) === plan.decoder) {
+      pieces.push(field(1, onnx.NodeProto.encode(gather).finish()), field(1, onnx.NodeProto.encode(decoder).finish()));
+    } else if (f.field === 12 && infoFor.get(f)?.name === 'logits') {
+      const info = onnx.ValueInfoProto.create(infoFor.get(f)!);
+      const dims = info.type?.tensorType?.shape?.dim;
+      if (dims && dims.length === 3) dims[1] = onnx.TensorShapeProto.Dimension.create({ dimParam: 'mask_count' });
+      pieces.push(field(12, onnx.ValueInfoProto.encode(info).finish()));
+    } else if (f.field === 13 && plan.reshaped.has(infoFor.get(f)?.name ?? '')) {
+      // Dropped: the declared shape has the full sequence length; onnxruntime infers the new one.
+    } else {
+      pieces.push({ start: f.start, end: f.end });
+    }
+  }
+  const maskPositions = onnx.ValueInfoProto.create({
+    name: MASK_POSITIONS_INPUT,
+    type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [{ dimParam: 'mask_count' }] } } },
+  });
+  pieces.push(field(11, onnx.ValueInfoProto.encode(maskPositions).finish()));
+  return pieces;
+}
+
+// ---------------------------------------------------------------------------
+// Protobuf wire format over a file
+
+/** A field of a message as it lies in the file: `[start, end)` covers tag, length and value. */
+interface RawField {
+  field: number;
+  wire: number;
+  start: number;
+  end: number;
+  /** Where the value starts (after the tag, and the length for wire type 2). */
+  valueStart: number;
+}
+
+/** Bytes from the source file, or bytes of our own. */
+type Piece = Buffer | Uint8Array | { start: number; end: number };
+
+/** Positional reads through a small window, so that skipping the weights costs nothing. */
+class FileReader {
+  readonly size: number;
+  private readonly fd: number;
+  private window = Buffer.alloc(0);
+  private windowStart = 0;
+
+  constructor(file: string) {
+    this.fd = fs.openSync(file, 'r');
+    this.size = fs.fstatSync(this.fd).size;
+  }
+
+  bytes(start: number, end: number): Buffer {
+    if (start < 0 || end > this.size || start > end) throw new Error(`Truncated ONNX file: bytes ${start}..${end} of ${this.size}`);
+    if (start >= this.windowStart && end <= this.windowStart + this.window.length) {
+      return this.window.subarray(start - this.windowStart, end - this.windowStart);
+    }
+    const length = Math.max(end - start, Math.min(64 * 1024, this.size - start));
+    const buffer = Buffer.allocUnsafe(length);
+    let read = 0;
+    while (read < length) {
+      const n = fs.readSync(this.fd, buffer, read, length - read, start + read);
+      if (n === 0) break;
+      read += n;
+    }
+    this.window = buffer.subarray(0, read);
+    this.windowStart = start;
+    if (read < end - start) throw new Error(`Truncated ONNX file: bytes ${start}..${end} of ${this.size}`);
+    return this.window.subarray(0, end - start);
+  }
+
+  varint(position: number): { value: number; next: number } {
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      const byte = this.bytes(position + i, position + i + 1)[0];
+      value += (byte & 0x7f) * scale;
+      scale *= 128;
+      if (byte < 0x80) return { value, next: position + i + 1 };
+    }
+    throw new Error(`Malformed varint at byte ${position}`);
+  }
+
+  copyTo(fd: number, start: number, end: number): void {
+    const chunk = Buffer.allocUnsafe(Math.min(8 * 1024 * 1024, end - start));
+    for (let at = start; at < end; ) {
+      const n = fs.readSync(this.fd, chunk, 0, Math.min(chunk.length, end - at), at);
+      if (n === 0) throw new Error(`Truncated ONNX file at byte ${at}`);
+      writeAll(fd, chunk.subarray(0, n));
+      at += n;
+    }
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
+
+/** The fields of the message in `[start, end)`, values not read. */
+function scanFields(reader: FileReader, start: number, end: number): RawField[] {
+  const fields: RawField[] = [];
+  let at = start;
+  while (at < end) {
+    const tag = reader.varint(at);
+    const wire = tag.value % 8;
+    const fieldNumber = Math.floor(tag.value / 8);
+    let valueStart = tag.next;
+    let next: number;
+    switch (wire) {
+      case 0:
+        next = reader.varint(tag.next).next;
+        break;
+      case 1:
+        next = tag.next + 8;
+        break;
+      case 2: {
+        const length = reader.varint(tag.next);
+        valueStart = length.next;
+        next = length.next + length.value;
+        break;
+      }
+      case 5:
+        next = tag.next + 4;
+        break;
+      default:
+        throw new Error(`Unsupported protobuf wire type ${wire} at byte ${at}`);
+    }
+    if (next > end || fieldNumber === 0) throw new Error(`Malformed ONNX file at byte ${at}`);
+    fields.push({ field: fieldNumber, wire, start: at, end: next, valueStart });
+    at = next;
+  }
+  return fields;
+}
+
+// GraphProto fields: node = 1, initializer = 5, input = 11, output = 12, value_info = 13, sparse_initializer = 15.
+function readGraph(reader: FileReader, graphField: RawField): GraphParts {
+  const fields = scanFields(reader, graphField.valueStart, graphField.end);
+  const parts: GraphParts = { fields, nodes: [], initializers: new Map(), inputs: [], outputs: [], valueInfos: [] };
+  const value = (f: RawField) => reader.bytes(f.valueStart, f.end);
+  for (const f of fields) {
+    if (f.wire !== 2) continue;
+    switch (f.field) {
+      case 1:
+        parts.nodes.push({ field: f, node: onnx.NodeProto.decode(value(f)) });
+        break;
+      case 5: {
+        const { name, info } = readInitializer(reader, f);
+        parts.initializers.set(name, info);
+        break;
+      }
+      case 15: {
+        // A SparseTensorProto's `values` (field 1) is a TensorProto that carries the name.
+        const values = scanFields(reader, f.valueStart, f.end).find((g) => g.field === 1 && g.wire === 2);
+        if (values) {
+          const { name, info } = readInitializer(reader, values);
+          parts.initializers.set(name, info);
+        }
+        break;
+      }
+      case 11:
+        parts.inputs.push({ field: f, info: onnx.ValueInfoProto.decode(value(f)) });
+        break;
+      case 12:
+        parts.outputs.push({ field: f, info: onnx.ValueInfoProto.decode(value(f)) });
+        break;
+      case 13:
+        parts.valueInfos.push({ field: f, info: onnx.ValueInfoProto.decode(value(f)) });
+        break;
+    }
+  }
+  return parts;
+}
+
+// TensorProto fields: dims = 1 (packed or not), name = 8, external_data = 13, data_location = 14.
+function readInitializer(reader: FileReader, f: RawField): { name: string; info: InitializerInfo } {
+  const dims: number[] = [];
+  let name = '';
+  let external = false;
+  for (const g of scanFields(reader, f.valueStart, f.end)) {
+    if (g.field === 1 && g.wire === 0) dims.push(reader.varint(g.valueStart).value);
+    else if (g.field === 1 && g.wire === 2) {
+      for (let at = g.valueStart; at < g.end; ) {
+        const v = reader.varint(at);
+        dims.push(v.value);
+        at = v.next;
+      }
+    } else if (g.field === 8 && g.wire === 2) name = reader.bytes(g.valueStart, g.end).toString('utf8');
+    else if (g.field === 13) external = true;
+    else if (g.field === 14 && g.wire === 0 && reader.varint(g.valueStart).value === 1) external = true;
+  }
+  return { name, info: { dims, external } };
+}
+
+function varint(value: number): Buffer {
+  const bytes: number[] = [];
+  let v = value;
+  while (v >= 0x80) {
+    bytes.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  bytes.push(v);
+  return Buffer.from(bytes);
+}
+
+function tagAndLength(fieldNumber: number, length: number): Buffer {
+  return Buffer.concat([varint(fieldNumber * 8 + 2), varint(length)]);
+}
+
+function field(fieldNumber: number, value: Uint8Array): Buffer {
+  return Buffer.concat([tagAndLength(fieldNumber, value.length), value]);
+}
+
+function piecesLength(pieces: Piece[]): number {
+  return pieces.reduce((sum, p) => sum + ('start' in p ? p.end - p.start : p.length), 0);
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  for (let offset = 0; offset < data.length; ) offset += fs.writeSync(fd, data, offset, data.length - offset);
+}
+
+function writePieces(reader: FileReader, pieces: Piece[], target: string): void {
+  const fd = fs.openSync(target, 'w');
+  try {
+    // Runs of file ranges that touch are copied as one.
+    let run: { start: number; end: number } | undefined;
+    const flush = () => {
+      if (run) reader.copyTo(fd, run.start, run.end);
+      run = undefined;
+    };
+    for (const piece of pieces) {
+      if ('start' in piece) {
+        if (run && run.end === piece.start) run.end = piece.end;
+        else {
+          flush();
+          run = { ...piece };
+        }
+      } else {
+        flush();
+        writeAll(fd, piece);
+      }
+    }
+    flush();
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The cache
+
+/** The model's folder when we may write there, else a folder under the system's temporary folder. */
+function defaultCacheDir(modelDir: string): string {
+  try {
+    fs.accessSync(modelDir, fs.constants.W_OK);
+    return modelDir;
+  } catch {
+    return path.join(os.tmpdir(), 'cloze');
+  }
+}
+
+interface HashIndex {
+  [file: string]: { size: number; mtimeMs: number; sha256: string };
+}
+
+/**
+ * The file's sha256, from the index when its size and mtime are unchanged.
+ * Removes the rewrites that nothing indexed needs any more: of this file's
+ * older contents, and of models that were deleted.
+ */
+function cachedSha256(file: string, cacheDir: string): string {
+  const stat = fs.statSync(file);
+  const indexFile = path.join(cacheDir, HASH_INDEX);
+  let index: HashIndex = {};
+  try {
+    const parsed: unknown = JSON.parse(fs.readFileSync(indexFile, 'utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) index = parsed as HashIndex;
+  } catch {
+    // Missing or unreadable: start a new one.
+  }
+  const known = index[file];
+  if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && /^[0-9a-f]{64}$/.test(known.sha256)) {
+    return known.sha256;
+  }
+  const sha256 = sha256Of(file);
+  const dropped = new Set<string>();
+  if (known) dropped.add(known.sha256);
+  for (const [other, entry] of Object.entries(index)) {
+    if (other !== file && !fs.existsSync(other)) {
+      dropped.add(entry.sha256);
+      delete index[other];
+    }
+  }
+  index[file] = { size: stat.size, mtimeMs: stat.mtimeMs, sha256 };
+  const needed = new Set(Object.values(index).map((e) => e.sha256));
+  for (const old of dropped) {
+    if (!needed.has(old) && /^[0-9a-f]{64}$/.test(old)) fs.rmSync(path.join(cacheDir, `${old}${CACHE_SUFFIX}`), { force: true });
+  }
+  const temp = `${indexFile}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(temp, `${JSON.stringify(index, null, 2)}\n`);
+  fs.renameSync(temp, indexFile);
+  return sha256;
+}
+
+function sha256Of(file: string): string {
+  const hash = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(4 * 1024 * 1024);
+    for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0; ) hash.update(chunk.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** Whether `file` is a finished rewrite, by this version of the rewrite, of the model with this hash. */
+function isRewriteOf(file: string, sha256: string): boolean {
+  if (!fs.existsSync(file)) return false;
+  let reader: FileReader | undefined;
+  try {
+    reader = new FileReader(file);
+    const props = new Map<string, string>();
+    for (const f of scanFields(reader, 0, reader.size)) {
+      if (f.field !== 14 || f.wire !== 2) continue;
+      const entry = onnx.StringStringEntryProto.decode(reader.bytes(f.valueStart, f.end));
+      props.set(entry.key, entry.value);
+    }
+    return props.get(TAG_KEY) === REWRITE_TAG && props.get(SOURCE_KEY) === sha256;
+  } catch {
+    return false;
+  } finally {
+    reader?.close();
+  }
+}

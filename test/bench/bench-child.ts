@@ -1,0 +1,214 @@
+/**
+ * One implementation on one model for `npm run bench`, in its own process so
+ * that its memory figures are its own. It is driven over IPC by bench.ts,
+ * which interleaves the timing blocks of all children so that the machine's
+ * slow and fast moments fall on every implementation alike.
+ *
+ *   fork('bench-child.ts', ['<ChildOptions as JSON>'])  then messages: ChildCommand -> reply
+ */
+import { performance } from 'node:perf_hooks';
+import { Engine } from '../../src/engine/engine';
+import { FillMask } from '../../src/engine/fill-mask';
+import { MaskedLm } from '../../src/engine/masked-lm';
+import type { Logger } from '../../src/engine/types';
+import { WordTokenizer } from '../../src/engine/word-tokenizer';
+import { loadPeerFillMask } from '../helpers/transformers-peer';
+import { benchInputs, type BenchInput } from './sentences';
+
+export interface ChildOptions {
+  impl: 'cloze' | 'transformers.js';
+  precision: 'int8' | 'fp32';
+  modelDir: string;
+  threads: number;
+  /** How many distinct inputs to prepare per window: no input is ever sent twice. */
+  inputs: Record<number, number>;
+  /** cloze only. */
+  headAtMask: boolean;
+  graphCacheDir: string;
+  workerScript: string;
+}
+
+export type ChildCommand =
+  | { cmd: 'load' }
+  | { cmd: 'time'; window: number; warmUp: number; iterations: number }
+  | { cmd: 'peak' }
+  | { cmd: 'overhead'; window: number; pairs: number }
+  | { cmd: 'exit' };
+
+export interface LoadReply {
+  graph: string | undefined;
+  loadMs: number;
+  /** The first suggestion's own time, right after the load (the first window given). */
+  firstMs: number;
+  /** RSS with node and onnxruntime loaded, before the model. */
+  baselineRssMb: number;
+  log: string[];
+}
+
+export interface OverheadReply {
+  window: number;
+  engineP50: number;
+  directP50: number;
+  /** engineP50 − directP50. */
+  differenceMs: number;
+}
+
+export function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+
+const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
+const mb = (bytes: number) => bytes / (1024 * 1024);
+
+type Suggest = (input: BenchInput) => Promise<unknown>;
+
+async function main(): Promise<void> {
+  const options = JSON.parse(process.argv[2]) as ChildOptions;
+  const send = (reply: unknown) => process.send!(reply);
+  const log: string[] = [];
+  const logger: Logger = {
+    trace: () => undefined,
+    debug: (m) => log.push(`debug ${m}`),
+    info: (m) => log.push(`info ${m}`),
+    warn: (m) => log.push(`warn ${m}`),
+    error: (m) => log.push(`error ${String(m)}`),
+  };
+
+  // The runtime's own code is loaded before the baseline for both implementations,
+  // so that the figure over the baseline is what the model costs.
+  process.env.ORT_DISABLE_TELEMETRY = '1';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('onnxruntime-node');
+  if (options.impl === 'transformers.js') await import('@huggingface/transformers');
+  const tokenizer = WordTokenizer.fromFolder(options.modelDir);
+  const pools = new Map(Object.entries(options.inputs).map(([w, n], i) => [Number(w), benchInputs(tokenizer, Number(w), n, i + 1)]));
+  const cursor = new Map([...pools.keys()].map((w) => [w, 0]));
+  const next = (w: number): BenchInput => {
+    const pool = pools.get(w);
+    const i = cursor.get(w) ?? 0;
+    if (!pool || i >= pool.length) throw new Error(`Out of ${w}-token inputs`);
+    cursor.set(w, i + 1);
+    return pool[i];
+  };
+  global.gc?.();
+  const baselineRssMb = mb(process.memoryUsage().rss);
+
+  let suggest: Suggest | undefined;
+  let engine: Engine | undefined;
+  const handle = async (command: ChildCommand): Promise<unknown> => {
+    switch (command.cmd) {
+      case 'load': {
+        const started = performance.now();
+        let graph: string | undefined;
+        if (options.impl === 'cloze') {
+          engine = new Engine({
+            modelDir: options.modelDir,
+            threads: options.threads,
+            cacheSize: 0,
+            headAtMask: options.headAtMask,
+            graphCacheDir: options.graphCacheDir,
+            workerScript: options.workerScript,
+            logger,
+          });
+          graph = (await engine.load()).graph;
+          const e = engine;
+          suggest = (input) => e.fill(request(input));
+        } else {
+          const pipe = await loadPeerFillMask(options.modelDir, {
+            dtype: options.precision === 'int8' ? 'q8' : 'fp32',
+            intraOpNumThreads: options.threads,
+          });
+          suggest = (input) => pipe(input.text, { top_k: 5 });
+          const probe = pools.values().next().value![0];
+          const { input_ids: ids } = (await pipe.tokenizer(probe.text)) as { input_ids: { dims: number[] } };
+          if (ids.dims[1] !== probe.tokens) throw new Error(`transformers.js sees ${ids.dims[1]} tokens, not ${probe.tokens}`);
+        }
+        const loadMs = performance.now() - started;
+        const first = performance.now();
+        await suggest(next(pools.keys().next().value!));
+        return { graph, loadMs, firstMs: performance.now() - first, baselineRssMb, log } satisfies LoadReply;
+      }
+      case 'time': {
+        const run = suggest!;
+        for (let i = 0; i < command.warmUp; i++) await run(next(command.window));
+        const times: number[] = [];
+        for (let i = 0; i < command.iterations; i++) {
+          const input = next(command.window);
+          const started = performance.now();
+          await run(input);
+          times.push(performance.now() - started);
+        }
+        return times;
+      }
+      case 'peak':
+        return process.resourceUsage().maxRSS / 1024;
+      case 'overhead':
+        return overhead(engine!, options, command.window, command.pairs, next, logger);
+      case 'exit':
+        await engine?.dispose();
+        return null;
+    }
+  };
+  process.on('message', (command: ChildCommand) => {
+    handle(command).then(
+      (reply) => {
+        send({ ok: true, reply });
+        if (command.cmd === 'exit') process.disconnect();
+      },
+      (error: unknown) => send({ ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
+    );
+  });
+  send({ ok: true, reply: 'ready' });
+}
+
+function request(input: BenchInput) {
+  return { text: input.text, masks: [input.mask], topK: 5, maxTokens: input.tokens, filter: 'none' as const };
+}
+
+/**
+ * The engine against the same pipeline in this thread (FillMask over
+ * MaskedLm), in alternating blocks of calls: alternating single calls would
+ * time each one against the other session's thread pool still spinning.
+ */
+async function overhead(
+  engine: Engine,
+  options: ChildOptions,
+  window: number,
+  pairs: number,
+  next: (w: number) => BenchInput,
+  logger: Logger,
+): Promise<OverheadReply> {
+  const lm = await MaskedLm.load(options.modelDir, options.threads, logger, { headAtMask: options.headAtMask, graphCacheDir: options.graphCacheDir });
+  const direct = new FillMask(lm, 0);
+  const viaEngine: number[] = [];
+  const inThread: number[] = [];
+  const block = Math.max(2, Math.ceil(pairs / 4));
+  try {
+    for (let done = 0; done < pairs; done += block) {
+      for (const [fill, times] of [[(r: ReturnType<typeof request>) => engine.fill(r), viaEngine], [(r: ReturnType<typeof request>) => direct.fill(r), inThread]] as const) {
+        await fill(request(next(window))); // not timed: the other side's threads may still be spinning
+        for (let i = 0; i < block; i++) {
+          const started = performance.now();
+          await fill(request(next(window)));
+          times.push(performance.now() - started);
+        }
+      }
+    }
+  } finally {
+    await lm.release();
+  }
+  const engineP50 = median(viaEngine);
+  const directP50 = median(inThread);
+  return { window, engineP50, directP50, differenceMs: engineP50 - directP50 };
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench-child: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Engine } from '../../src/engine/engine';
+import { prepareHeadAtMask } from '../../src/engine/graph-rewrite';
+import { MaskedLm } from '../../src/engine/masked-lm';
+import { buildBertGraph } from '../fixtures/model-gen/bert-graph';
+import { attr, type Graph, type GraphNode, writeModel } from '../fixtures/model-gen/onnx-graph';
+import { plantedModel } from '../fixtures/model-gen/planted';
+import { quantizeDynamic } from '../fixtures/model-gen/quantize';
+import { compareRows } from '../helpers/compare-rows';
+import { recordingLogger } from '../helpers/recording-logger';
+
+const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'config.json', 'vocab.txt', 'answers.json'];
+const answers: { text: string; top1: string }[] = JSON.parse(fs.readFileSync(path.join(TINY, 'answers.json'), 'utf8'));
+
+/** Planted sentences, and some with several masks. */
+const TEXTS = [
+  ...answers.map((a) => a.text),
+  'the cat drinks [MASK] and the dog chases the [MASK] .',
+  '[MASK] is the capital of [MASK] , and the sky is [MASK] .',
+  '[MASK] [MASK] [MASK]',
+];
+
+let root: string;
+before(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-rewrite-'));
+});
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** A model folder under the test's temporary root: `graph` as model.onnx and the tiny tokenizer. */
+function modelFolder(name: string, graph: Graph): string {
+  const dir = path.join(root, name);
+  fs.mkdirSync(dir, { recursive: true });
+  writeModel(path.join(dir, 'model.onnx'), graph);
+  for (const file of TOKENIZER_FILES) fs.copyFileSync(path.join(TINY, file), path.join(dir, file));
+  return dir;
+}
+
+/**
+ * Writes every LayerNormalization as opset < 17 exports do:
+ * `Add(Mul(Div(Sub(x, ReduceMean(x)), Sqrt(Add(ReduceMean(Pow(d, 2)), eps))), gamma), beta)`.
+ */
+function decomposeLayerNorms(graph: Graph): Graph {
+  const initializers = [...graph.initializers];
+  const nodes: GraphNode[] = [];
+  let n = 0;
+  for (const node of graph.nodes) {
+    if (node.opType !== 'LayerNormalization') {
+      nodes.push(node);
+      continue;
+    }
+    const [x, gamma, beta] = node.inputs;
+    const eps = node.attributes.epsilon?.value as number;
+    const p = `/decomposed_ln_${n++}`;
+    initializers.push({ name: `${p}/two`, dims: [], data: Float32Array.of(2) }, { name: `${p}/eps`, dims: [], data: Float32Array.of(eps) });
+    const op = (opType: string, name: string, inputs: string[], attributes: GraphNode['attributes'] = {}): string => {
+      nodes.push({ name: `${p}/${name}`, opType, inputs, outputs: [`${p}/${name}_output`], attributes });
+      return `${p}/${name}_output`;
+    };
+    const mean = op('ReduceMean', 'ReduceMean', [x], { axes: attr.ints([-1]) });
+    const d = op('Sub', 'Sub', [x, mean]);
+    const variance = op('ReduceMean', 'ReduceMean_1', [op('Pow', 'Pow', [d, `${p}/two`])], { axes: attr.ints([-1]) });
+    const deviation = op('Sqrt', 'Sqrt', [op('Add', 'Add', [variance, `${p}/eps`])]);
+    const scaled = op('Mul', 'Mul', [op('Div', 'Div', [d, deviation]), gamma]);
+    nodes.push({ name: `${p}/Add_1`, opType: 'Add', inputs: [scaled, beta], outputs: node.outputs, attributes: {} });
+  }
+  return { ...graph, nodes, initializers };
+}
+
+/** `logits` computed by `Neg(Neg(...))`: the same numbers, through an op the rewrite does not know. */
+function negatedTwice(graph: Graph): Graph {
+  const nodes = graph.nodes.map((node) => (node.outputs.includes('logits') ? { ...node, outputs: ['logits_raw'] } : node));
+  nodes.push(
+    { name: '/neg/Neg', opType: 'Neg', inputs: ['logits_raw'], outputs: ['logits_neg'], attributes: {} },
+    { name: '/neg/Neg_1', opType: 'Neg', inputs: ['logits_neg'], outputs: ['logits'], attributes: {} },
+  );
+  return { ...graph, nodes };
+}
+
+async function rowsFor(lm: MaskedLm, text: string): Promise<Float32Array[]> {
+  const inputIds = lm.tokenizer.encode(text);
+  const maskPositions = inputIds.flatMap((id, i) => (id === lm.tokenizer.maskTokenId ? [i] : []));
+  return lm.logitsAt({ inputIds, maskPositions });
+}
+
+/** Loads `dir` with and without the rewrite and checks every text against the contract. */
+async function assertSameAsStock(dir: string, precision: 'fp32' | 'int8'): Promise<void> {
+  const logger = recordingLogger();
+  const stock = await MaskedLm.load(dir, 1, logger, { headAtMask: false });
+  const rewritten = await MaskedLm.load(dir, 1, logger, { graphCacheDir: path.join(dir, 'cache') });
+  try {
+    assert.equal(stock.graph, 'stock');
+    assert.equal(rewritten.graph, 'head-at-mask', logger.text());
+    assert.deepEqual([...rewritten.inputNames].sort(), ['attention_mask', 'input_ids', 'mask_positions', 'token_type_ids']);
+    const tolerance = precision === 'fp32' ? 1e-5 : 1e-4;
+    for (const text of TEXTS) {
+      const expected = await rowsFor(stock, text);
+      const actual = await rowsFor(rewritten, text);
+      const result = compareRows(expected, actual, tolerance);
+      assert.ok(result.maxScoreDiff <= tolerance, `${text}: scores differ by ${result.maxScoreDiff}`);
+      if (precision === 'fp32') assert.ok(result.sameTopIds, `${text}: top ids differ`);
+      else assert.deepEqual(result.mismatches, [], text);
+    }
+  } finally {
+    await stock.release();
+    await rewritten.release();
+  }
+}
+
+describe('head-at-mask rewrite gives the stock graph\'s results', () => {
+  const planted = plantedModel();
+  const separate = buildBertGraph(planted.config, planted.weights);
+  const tied = buildBertGraph(planted.config, planted.weights, { tiedDecoder: true });
+
+  test('fp32, separate decoder matrix (the planted model)', async () => {
+    await assertSameAsStock(modelFolder('fp32', separate), 'fp32');
+  });
+
+  test('int8, quantized decoder (Gather after DynamicQuantizeLinear)', async () => {
+    await assertSameAsStock(modelFolder('int8', quantizeDynamic(separate)), 'int8');
+  });
+
+  test('fp32, decoder as Transpose(word_embeddings)', async () => {
+    await assertSameAsStock(modelFolder('tied-fp32', tied), 'fp32');
+  });
+
+  test('int8 with the tied decoder left in float32 by the quantizer', async () => {
+    const graph = quantizeDynamic(tied);
+    const decoder = graph.nodes.find((node) => node.outputs.some((o) => graph.nodes.some((m) => m.opType === 'Add' && m.outputs.includes('logits') && m.inputs.includes(o))));
+    assert.equal(decoder?.opType, 'MatMul', 'the quantizer should leave the tied decoder as a float MatMul');
+    await assertSameAsStock(modelFolder('tied-int8', graph), 'int8');
+  });
+
+  test('LayerNorm decomposed as opset < 17 exports write it, fp32 and int8', async () => {
+    const decomposed = decomposeLayerNorms(separate);
+    assert.ok(!decomposed.nodes.some((node) => node.opType === 'LayerNormalization'));
+    await assertSameAsStock(modelFolder('decomposed-fp32', decomposed), 'fp32');
+    await assertSameAsStock(modelFolder('decomposed-int8', quantizeDynamic(decomposed)), 'int8');
+  });
+
+  test('the planted answers come out of the rewritten graph through the engine', async () => {
+    const cacheDir = path.join(root, 'engine-cache');
+    const engine = new Engine({ modelDir: TINY, threads: 1, graphCacheDir: cacheDir });
+    try {
+      assert.equal((await engine.load()).graph, 'head-at-mask');
+      for (const { text, top1 } of answers) {
+        const [result] = await engine.fill({ text, masks: [{ start: text.indexOf('[MASK]'), end: text.indexOf('[MASK]') + 6 }] });
+        assert.equal(result.suggestions[0].token_str, top1, text);
+      }
+    } finally {
+      await engine.dispose();
+    }
+  });
+});
+
+describe('head-at-mask fallback and cache', () => {
+  const planted = plantedModel();
+  const separate = buildBertGraph(planted.config, planted.weights);
+
+  test('falls back to the stock graph, with a log line, when logits come from an unexpected op', async () => {
+    const dir = modelFolder('unrecognised', negatedTwice(separate));
+    const logger = recordingLogger();
+    const lm = await MaskedLm.load(dir, 1, logger, { graphCacheDir: path.join(dir, 'cache') });
+    try {
+      assert.equal(lm.graph, 'stock');
+      assert.match(logger.text(), /^info Running the stock graph of model\.onnx: the MLM head was not recognised: unexpected Neg \(\/neg\/Neg_1\)/m);
+      for (const { text, top1 } of answers) {
+        const [row] = await rowsFor(lm, text);
+        const best = row.indexOf(Math.max(...row));
+        assert.equal(lm.tokenizer.idToToken(best), top1, text);
+      }
+    } finally {
+      await lm.release();
+    }
+    assert.deepEqual(fs.readdirSync(path.join(dir, 'cache')).filter((f) => f.endsWith('.onnx')), []);
+  });
+
+  test('reuses the cached rewrite on the next load without rewriting', async () => {
+    const dir = modelFolder('cached', separate);
+    const cacheDir = path.join(dir, 'cache');
+    const first = recordingLogger();
+    await (await MaskedLm.load(dir, 1, first, { graphCacheDir: cacheDir })).release();
+    assert.match(first.text(), /\(rewritten graph in \d+ ms/);
+    const [file] = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.head-at-mask.onnx'));
+    assert.match(file, /^[0-9a-f]{64}\.head-at-mask\.onnx$/);
+    const mtime = fs.statSync(path.join(cacheDir, file)).mtimeMs;
+
+    const second = recordingLogger();
+    const lm = await MaskedLm.load(dir, 1, second, { graphCacheDir: cacheDir });
+    await lm.release();
+    assert.equal(lm.graph, 'head-at-mask');
+    assert.match(second.text(), /\(cached graph in \d+ ms/);
+    assert.doesNotMatch(second.text(), /Rewrote/);
+    assert.equal(fs.statSync(path.join(cacheDir, file)).mtimeMs, mtime);
+  });
+
+  test('rewrites a model whose contents changed and removes the old rewrite', async () => {
+    const dir = modelFolder('changed', separate);
+    const cacheDir = path.join(dir, 'cache');
+    const before = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir });
+    assert.equal(before.kind, 'rewritten');
+    writeModel(path.join(dir, 'model.onnx'), buildBertGraph(planted.config, planted.weights, { tiedDecoder: true }));
+    const later = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir });
+    assert.ok(later.kind === 'rewritten' && !later.fromCache);
+    assert.ok(before.kind === 'rewritten' && !fs.existsSync(before.file));
+    assert.deepEqual(fs.readdirSync(cacheDir).filter((f) => f.endsWith('.onnx')), [path.basename(later.file)]);
+  });
+
+  test('removes the rewrite of a model that was deleted when another model is rewritten', () => {
+    const cacheDir = path.join(root, 'shared-cache');
+    const gone = modelFolder('gone', separate);
+    const first = prepareHeadAtMask(path.join(gone, 'model.onnx'), { cacheDir });
+    assert.equal(first.kind, 'rewritten');
+    fs.rmSync(gone, { recursive: true });
+    const other = modelFolder('other', buildBertGraph(planted.config, planted.weights, { tiedDecoder: true }));
+    const second = prepareHeadAtMask(path.join(other, 'model.onnx'), { cacheDir });
+    assert.ok(first.kind === 'rewritten' && second.kind === 'rewritten');
+    assert.ok(!fs.existsSync(first.file));
+    assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(path.join(cacheDir, 'head-at-mask.hashes.json'), 'utf8'))), [path.join(other, 'model.onnx')]);
+  });
+
+  test('rewrites again over a damaged cache file', async () => {
+    const dir = modelFolder('damaged', separate);
+    const cacheDir = path.join(dir, 'cache');
+    const first = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir });
+    assert.equal(first.kind, 'rewritten');
+    fs.truncateSync(first.file, 1000);
+    const second = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir });
+    assert.ok(second.kind === 'rewritten' && !second.fromCache);
+    const lm = await MaskedLm.load(dir, 1, recordingLogger(), { graphCacheDir: cacheDir });
+    assert.equal(lm.graph, 'head-at-mask');
+    await lm.release();
+  });
+
+  test('a file that is not a protobuf model gives the stock path with the reason', () => {
+    const dir = path.join(root, 'garbage');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'model.onnx'), Buffer.from([0x3a, 0xff, 0xff, 0xff, 0x0f, 0x01]));
+    const result = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir: path.join(dir, 'cache') });
+    assert.ok(result.kind === 'stock' && !result.unrecognized, JSON.stringify(result));
+    assert.match(result.reason, /Truncated|Malformed/);
+  });
+});
