@@ -1,0 +1,61 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { type HubServer, startHubServer } from '../../helpers/hub-server';
+import { activateExtension, closeAllEditors, getExtension, openDocument, restoreSetting, updateSetting, waitFor } from './helpers';
+
+/**
+ * Model download inside VS Code, against a Hub look-alike on 127.0.0.1 that
+ * serves the planted model as a Hub repository.
+ */
+suite('Models in the editor', function () {
+  this.timeout(90_000);
+  let hub: HubServer;
+  let commit: string;
+  const previous = new Map<string, unknown>();
+  const set = async (key: string, value: unknown) => {
+    const old = await updateSetting(key, value);
+    if (!previous.has(key)) previous.set(key, old);
+  };
+
+  suiteSetup(async () => {
+    const tiny = path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');
+    hub = await startHubServer();
+    const files: Record<string, Buffer> = {};
+    for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) files[name] = fs.readFileSync(path.join(tiny, name));
+    files['onnx/model_quantized.onnx'] = fs.readFileSync(path.join(tiny, 'model.onnx'));
+    commit = hub.addRepo('test-org/tiny-planted', files);
+    await activateExtension();
+  });
+  suiteTeardown(async () => {
+    for (const [key, value] of previous) await restoreSetting(key, value);
+    await hub.close();
+  });
+  teardown(closeAllEditors);
+
+  test('"Cloze: Download Model" fetches a Hub model from the configured endpoint, verified, and suggestions use it', async () => {
+    await set('cloze.modelPath', '');
+    await set('cloze.hubEndpoint', hub.url);
+    await set('cloze.model', `test-org/tiny-planted@${commit}`);
+    await set('cloze.inline.debounceMs', 0);
+    await vscode.commands.executeCommand('cloze.downloadModel');
+    assert.ok(hub.requestsFor('onnx/model_quantized.onnx', 'GET').length > 0, 'the model file was fetched from the look-alike');
+
+    const editor = await openDocument('the cat drinks [MASK]| .');
+    await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    await waitFor(
+      async () => {
+        if (editor.document.getText() === 'the cat drinks milk .') return true;
+        await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+        return false;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, message: 'the downloaded model to fill the mask' },
+    );
+
+    // Downloaded once: a second download finds it in the cache and fetches nothing.
+    const fetched = hub.requestsFor('onnx/model_quantized.onnx', 'GET').length;
+    await vscode.commands.executeCommand('cloze.downloadModel');
+    assert.equal(hub.requestsFor('onnx/model_quantized.onnx', 'GET').length, fetched);
+  });
+});
