@@ -126,6 +126,23 @@ suite('Cloze in the editor', function () {
     assert.equal(other.document.getText(), 'the sky is dark .');
   });
 
+  test('Suggest Word with two cursors asks once per cursor and applies both picks', async () => {
+    const editor = await openDocument('the grass is wet .\n\nthe sky is dark .');
+    // Warm the model (and its cache) so that each list is ready within the pauses below.
+    await vscode.commands.executeCommand('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(0, 14));
+    await vscode.commands.executeCommand('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(2, 13));
+    editor.selections = [new vscode.Selection(0, 16, 0, 16), new vscode.Selection(2, 15, 2, 15)];
+    const picking = vscode.commands.executeCommand('cloze.suggestWord');
+    for (let i = 0; i < 2; i++) {
+      await sleep(1500);
+      await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    }
+    await picking;
+    await waitFor(() => editor.document.getText() === 'the grass is green .\n\nthe sky is blue .', { message: 'both picks to apply', timeoutMs: 10_000 }).catch((error: Error) => {
+      throw new Error(`${error.message}; the text is ${JSON.stringify(editor.document.getText())}`);
+    });
+  });
+
   test('nothing is offered when inline completions are turned off', async () => {
     await set('cloze.inline.enabled', false);
     try {
