@@ -138,6 +138,7 @@ export class MaskedLm {
           logger.warn(`Running the stock graph of ${name}: the rewritten graph ${prepared.file} failed: ${(error as Error).message}`);
           // A file that does not load would fail the same way next time.
           fs.rmSync(prepared.file, { force: true });
+          fs.rmSync(`${prepared.file}.data`, { force: true });
         }
       }
     }
