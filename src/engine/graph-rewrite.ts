@@ -785,15 +785,27 @@ function cachedSha256(file: string, cacheDir: string): string {
   index[file] = { size: stat.size, mtimeMs: stat.mtimeMs, sha256 };
   const needed = new Set(Object.values(index).map((e) => e.sha256));
   for (const old of dropped) {
-    if (!needed.has(old) && /^[0-9a-f]{64}$/.test(old)) {
-      fs.rmSync(path.join(cacheDir, `${old}${CACHE_SUFFIX}`), { force: true });
-      fs.rmSync(path.join(cacheDir, `${old}${CACHE_SUFFIX}${DATA_SUFFIX}`), { force: true });
-    }
+    if (!needed.has(old) && /^[0-9a-f]{64}$/.test(old)) removeRewrite(path.join(cacheDir, `${old}${CACHE_SUFFIX}`));
   }
   const temp = `${indexFile}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   fs.writeFileSync(temp, `${JSON.stringify(index, null, 2)}\n`);
   fs.renameSync(temp, indexFile);
   return sha256;
+}
+
+/**
+ * Deletes a rewritten model and its data file, as far as it can: another
+ * process may have them open (Windows refuses to delete a mapped file), and
+ * a leftover only costs disk space.
+ */
+export function removeRewrite(file: string): void {
+  for (const f of [file, `${file}${DATA_SUFFIX}`]) {
+    try {
+      fs.rmSync(f, { force: true });
+    } catch {
+      // Left for a later clean-up.
+    }
+  }
 }
 
 function sha256Of(file: string): string {
