@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as Ort from 'onnxruntime-node';
 import { ModelError } from './errors';
-import { MASK_POSITIONS_INPUT, prepareHeadAtMask } from './graph-rewrite';
+import { MASK_POSITIONS_INPUT, prepareHeadAtMask, removeRewrite } from './graph-rewrite';
 import type { Logger } from './types';
 import { WordTokenizer } from './word-tokenizer';
 
@@ -137,7 +137,7 @@ export class MaskedLm {
         } catch (error) {
           logger.warn(`Running the stock graph of ${name}: the rewritten graph ${prepared.file} failed: ${(error as Error).message}`);
           // A file that does not load would fail the same way next time.
-          fs.rmSync(prepared.file, { force: true });
+          removeRewrite(prepared.file);
         }
       }
     }

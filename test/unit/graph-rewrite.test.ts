@@ -187,6 +187,7 @@ describe('head-at-mask fallback and cache', () => {
     assert.match(first.text(), /\(rewritten graph in \d+ ms/);
     const [file] = fs.readdirSync(cacheDir).filter((f) => f.endsWith('.head-at-mask.onnx'));
     assert.match(file, /^[0-9a-f]{64}\.head-at-mask\.onnx$/);
+    assert.ok(fs.statSync(path.join(cacheDir, `${file}.data`)).size > 0, 'the weights are kept as external data');
     const mtime = fs.statSync(path.join(cacheDir, file)).mtimeMs;
 
     const second = recordingLogger();
@@ -207,7 +208,7 @@ describe('head-at-mask fallback and cache', () => {
     const later = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir });
     assert.ok(later.kind === 'rewritten' && !later.fromCache);
     assert.ok(before.kind === 'rewritten' && !fs.existsSync(before.file));
-    assert.deepEqual(fs.readdirSync(cacheDir).filter((f) => f.endsWith('.onnx')), [path.basename(later.file)]);
+    assert.deepEqual(fs.readdirSync(cacheDir).filter((f) => f.includes('.onnx')).sort(), [path.basename(later.file), `${path.basename(later.file)}.data`]);
   });
 
   test('removes the rewrite of a model that was deleted when another model is rewritten', () => {
@@ -219,11 +220,11 @@ describe('head-at-mask fallback and cache', () => {
     const other = modelFolder('other', buildBertGraph(planted.config, planted.weights, { tiedDecoder: true }));
     const second = prepareHeadAtMask(path.join(other, 'model.onnx'), { cacheDir });
     assert.ok(first.kind === 'rewritten' && second.kind === 'rewritten');
-    assert.ok(!fs.existsSync(first.file));
+    assert.ok(!fs.existsSync(first.file) && !fs.existsSync(`${first.file}.data`));
     assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(path.join(cacheDir, 'head-at-mask.hashes.json'), 'utf8'))), [path.join(other, 'model.onnx')]);
   });
 
-  test('rewrites again over a damaged cache file', async () => {
+  test('rewrites again over a damaged cache file or a missing data file', async () => {
     const dir = modelFolder('damaged', separate);
     const cacheDir = path.join(dir, 'cache');
     const first = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir });
@@ -231,6 +232,9 @@ describe('head-at-mask fallback and cache', () => {
     fs.truncateSync(first.file, 1000);
     const second = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir });
     assert.ok(second.kind === 'rewritten' && !second.fromCache);
+    fs.truncateSync(`${second.file}.data`, 4096);
+    const third = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir });
+    assert.ok(third.kind === 'rewritten' && !third.fromCache);
     const lm = await MaskedLm.load(dir, 1, recordingLogger(), { graphCacheDir: cacheDir });
     assert.equal(lm.graph, 'head-at-mask');
     await lm.release();
