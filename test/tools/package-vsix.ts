@@ -263,7 +263,22 @@ Builds dist-vsix/cloze-<target>-<version>.vsix for ${targets.join(', ')}
     const file = path.join(outDir, `${manifest.name}-${target}-${manifest.version}.vsix`);
     fs.rmSync(file, { force: true });
     console.log(`[package] ${target}: vsce package in ${path.relative(repoRoot, dir)}`);
-    run(vsce.command, [...vsce.args, 'package', '--target', target, '--out', file], { cwd: dir, env: vsceEnv() });
+    // vsce prints the VSIX's whole file tree; checkVsix() checks it instead, so keep the rest.
+    const packed = spawnSync(vsce.command, [...vsce.args, 'package', '--target', target, '--out', file], {
+      cwd: dir,
+      env: vsceEnv(),
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const output = `${packed.stdout ?? ''}${packed.stderr ?? ''}`;
+    if (packed.error || packed.status !== 0) {
+      throw new Error(`vsce package --target ${target} failed:\n${output}`, { cause: packed.error });
+    }
+    for (const line of output.split('\n')) {
+      if (line.trim() && !/^\s*[│├└]/.test(line) && !/Files included in the VSIX|^cloze-.*\.vsix$|vsce ls --tree/.test(line)) {
+        console.log(`    ${line.trim()}`);
+      }
+    }
     const { unpacked } = checkVsix(file, target);
     if (target === `${process.platform}-${process.arch}`) smokeTest(file, target);
     built.push({ target, file, size: fs.statSync(file).size, unpacked, seconds: (Date.now() - t0) / 1000 });
