@@ -74,7 +74,7 @@ function installCodeServerIfNeeded(): void {
         'Then run `npm run editor` again.',
     );
   }
-  console.log('[editor] installing code-server into .e2e/ (test/editor/setup.sh; a few minutes, once)');
+  console.log(`[editor] installing code-server into ${path.relative(process.cwd(), e2eDir) || '.'} (test/editor/setup.sh; a few minutes, once)`);
   const result = spawnSync('bash', [path.join(repoRoot, 'test/editor/setup.sh')], { cwd: repoRoot, stdio: 'inherit' });
   if (result.status !== 0) throw new Error('test/editor/setup.sh failed');
 }
