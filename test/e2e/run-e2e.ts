@@ -1,10 +1,15 @@
 // `npm run test:e2e`: drives a real VS Code (code-server) in headless Chromium
-// as a user would, with this repository installed as an extension. Runs the
-// scenarios of every test/e2e/*.e2e.ts in order against one editor, saves a
-// screenshot after each into test-results/e2e/, and ends with `N passed, N failed`.
+// as a user would, with Cloze installed. Runs the scenarios of every
+// test/e2e/*.e2e.ts in order against one editor, saves a screenshot after each
+// into test-results/e2e/, and ends with `N passed, N failed`.
 //
-//   npm run build && npm run test:e2e [-- --grep TEXT]
+//   npm run build && npm run test:e2e [-- --grep TEXT]      this folder, linked
+//   npm run package && npm run test:e2e -- --vsix            the release VSIX
 //
+// By default the repository folder is linked into code-server's extensions
+// (quick: `npm run build` is enough). With --vsix it installs
+// dist-vsix/cloze-<platform>-<arch>-<version>.vsix (or --vsix-file FILE) with
+// `code-server --install-extension`, so the test runs what users install.
 // Builds nothing; needs `npm run setup:editor` once.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -47,8 +52,17 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { grep: { type: 'string' } } });
-  if (!fs.existsSync(path.join(repoRoot, 'dist/extension.js'))) {
+  const { values } = parseArgs({
+    options: { grep: { type: 'string' }, vsix: { type: 'boolean' }, 'vsix-file': { type: 'string' } },
+  });
+  const vsix = values['vsix-file'] ?? (values.vsix ? platformVsix() : undefined);
+  if (vsix) {
+    if (!fs.existsSync(vsix)) {
+      console.error(`${path.relative(process.cwd(), vsix)} is missing: run \`npm run package\` first`);
+      return 1;
+    }
+    console.log(`Installing ${path.relative(process.cwd(), vsix)}`);
+  } else if (!fs.existsSync(path.join(repoRoot, 'dist/extension.js'))) {
     console.error('dist/extension.js is missing: run `npm run build` first');
     return 1;
   }
@@ -63,7 +77,7 @@ async function main(): Promise<number> {
   try {
     server = await startCodeServer({
       fixture: path.join(repoRoot, 'test/fixtures/workspace'),
-      extensions: [repoRoot],
+      ...(vsix ? { vsix: [vsix] } : { extensions: [repoRoot] }),
       // The generated planted model: known sentences have known answers.
       settings: { 'cloze.modelPath': path.join(repoRoot, 'test/fixtures/models/tiny-planted'), 'cloze.inline.debounceMs': 50 },
     });
@@ -107,6 +121,12 @@ async function main(): Promise<number> {
   }
   console.log(`${passed} passed, ${failed} failed`);
   return failed > 0 || passed === 0 ? 1 : 0;
+}
+
+/** dist-vsix/<name>-<platform>-<arch>-<version>.vsix, what `npm run package` writes for this machine. */
+function platformVsix(): string {
+  const { name, version } = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+  return path.join(repoRoot, 'dist-vsix', `${name}-${process.platform}-${process.arch}-${version}.vsix`);
 }
 
 function printLogs(server: CodeServer | undefined, browser: Browser | undefined): void {

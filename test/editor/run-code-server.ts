@@ -4,17 +4,17 @@
 // and the browser E2E tests (test/e2e); also a CLI for poking at it by hand:
 //
 //   npx tsx test/editor/run-code-server.ts [--fixture DIR] [--extension DIR]
-//       [--tests FILE] [--setting KEY=JSON]... [--browser]
+//       [--vsix FILE] [--port N] [--tests FILE] [--setting KEY=JSON]... [--browser]
 //
 // Builds nothing: the caller builds the extension (and any test bundle) first.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 
 /** The repository root. */
 export const repoRoot = path.resolve(__dirname, '../..');
@@ -55,6 +55,13 @@ export interface CodeServerOptions {
    * development one).
    */
   extensions?: string[];
+  /**
+   * VSIX files to install with `code-server --install-extension` into the
+   * run's extensions dir before it starts, as a user installs a release.
+   */
+  vsix?: string[];
+  /** The port to listen on (127.0.0.1). Default: a free one. */
+  port?: number;
   /** Print progress and code-server's own failures. Default: true. */
   verbose?: boolean;
   /** How long to wait for code-server to answer HTTP, in ms. Default: 60 000. */
@@ -115,8 +122,9 @@ export async function startCodeServer(opts: CodeServerOptions = {}): Promise<Cod
     JSON.stringify({ ...defaultSettings, ...opts.settings }, null, 2),
   );
   for (const ext of opts.extensions ?? []) linkExtension(ext, dirs.extensions);
+  for (const file of opts.vsix ?? []) await installVsix(file, dirs, verbose);
 
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(runDir, 'code-server.log');
   const log = fs.openSync(logFile, 'a');
@@ -422,6 +430,29 @@ function linkExtension(folder: string, extensionsDir: string): void {
   fs.symlinkSync(path.resolve(folder), path.join(extensionsDir, id), 'dir');
 }
 
+async function installVsix(file: string, dirs: ReturnType<typeof runFolders>, verbose: boolean): Promise<void> {
+  if (!fs.existsSync(file)) throw new Error(`No VSIX at ${file}: run \`npm run package\` first`);
+  const started = Date.now();
+  const args = [
+    codeServerEntry,
+    '--install-extension', path.resolve(file),
+    '--extensions-dir', dirs.extensions,
+    '--user-data-dir', dirs.userData,
+  ];
+  const env = { ...process.env, ...homeEnv(dirs.home), ORT_DISABLE_TELEMETRY: '1' };
+  let output: string;
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, args, { env, timeout: 120_000 });
+    output = `${stdout}${stderr}`;
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    throw new Error(`code-server --install-extension ${file} failed:\n${stdout}${stderr}`, { cause: error });
+  }
+  // It exits 0 on some failures too: trust its message.
+  if (!/successfully installed/i.test(output)) throw new Error(`code-server --install-extension ${file}:\n${output}`);
+  if (verbose) console.log(`[code-server] installed ${path.basename(file)} (${Date.now() - started} ms)`);
+}
+
 async function freePort(): Promise<number> {
   const server = net.createServer();
   server.listen(0, '127.0.0.1');
@@ -467,6 +498,8 @@ async function main(): Promise<void> {
     options: {
       fixture: { type: 'string' },
       extension: { type: 'string', multiple: true },
+      vsix: { type: 'string', multiple: true },
+      port: { type: 'string' },
       'development-path': { type: 'string' },
       tests: { type: 'string' },
       setting: { type: 'string', multiple: true },
@@ -479,6 +512,8 @@ async function main(): Promise<void> {
 Starts code-server on 127.0.0.1 in a fresh .e2e/runs/ folder and keeps it running until Ctrl+C.
   --fixture DIR           copy DIR into the workspace
   --extension DIR         install the extension in DIR by linking it (repeatable)
+  --vsix FILE             install this VSIX (repeatable)
+  --port N                listen on this port (default: a free one)
   --tests FILE            run this extension test bundle (opens the browser), with
   --development-path DIR  the extension under development (default: the repository)
   --setting KEY=JSON      a user setting (repeatable), e.g. --setting editor.fontSize=16
@@ -502,6 +537,8 @@ Starts code-server on 127.0.0.1 in a fresh .e2e/runs/ folder and keeps it runnin
     settings,
     ...(values.fixture ? { fixture: values.fixture } : {}),
     ...(values.extension ? { extensions: values.extension } : {}),
+    ...(values.vsix ? { vsix: values.vsix } : {}),
+    ...(values.port ? { port: Number(values.port) } : {}),
   });
   const url = values.tests
     ? server.extensionTestsUrl(values['development-path'] ?? repoRoot, values.tests)

@@ -5,6 +5,10 @@ import { test } from 'node:test';
 import { readSettings } from '../../src/editor/settings';
 
 const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
+// User-facing manifest strings are `%key%` references into package.nls.json.
+const nls: Record<string, string> = JSON.parse(readFileSync(path.join(__dirname, '../../package.nls.json'), 'utf8'));
+const localized = (value: unknown): unknown =>
+  typeof value === 'string' && /^%[^%]+%$/.test(value) ? nls[value.slice(1, -1)] : value;
 
 test('every contributed setting is read by the settings reader, and nothing else is', () => {
   const requested = new Set<string>();
@@ -16,7 +20,36 @@ test('every contributed setting is read by the settings reader, and nothing else
 test('every contributed setting has a default and a description', () => {
   for (const [key, schema] of Object.entries<Record<string, unknown>>(manifest.contributes.configuration.properties)) {
     assert.ok('default' in schema, `${key} has no default`);
-    assert.ok(typeof schema.markdownDescription === 'string' && schema.markdownDescription.length > 10, `${key} has no description`);
+    const description = localized(schema.markdownDescription);
+    assert.ok(typeof description === 'string' && description.length > 10, `${key} has no description`);
+  }
+});
+
+test('every %key% in package.json resolves through package.nls.json, and every key there is used', () => {
+  const used = new Set<string>();
+  const visit = (value: unknown, at: string): void => {
+    if (typeof value === 'string') {
+      const match = /^%([^%]+)%$/.exec(value);
+      if (!match) return;
+      used.add(match[1]!);
+      assert.ok(typeof nls[match[1]!] === 'string' && nls[match[1]!]!.length > 0, `${at}: ${value} is not in package.nls.json`);
+    } else if (value && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) visit(v, `${at}.${k}`);
+    }
+  };
+  visit(manifest, 'package.json');
+  assert.deepEqual(Object.keys(nls).filter((k) => !used.has(k)), [], 'keys in package.nls.json that package.json never uses');
+});
+
+test('every user-facing manifest string is localizable', () => {
+  const isRef = (value: unknown): boolean => typeof value === 'string' && /^%[^%]+%$/.test(value);
+  assert.ok(isRef(manifest.displayName), 'displayName');
+  assert.ok(isRef(manifest.description), 'description');
+  for (const command of manifest.contributes.commands as { command: string; title: string }[]) {
+    assert.ok(isRef(command.title), `${command.command} title`);
+  }
+  for (const [key, schema] of Object.entries<Record<string, unknown>>(manifest.contributes.configuration.properties)) {
+    assert.ok(isRef(schema.markdownDescription ?? schema.description), `${key} description`);
   }
 });
 

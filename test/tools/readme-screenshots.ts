@@ -1,0 +1,42 @@
+// Copies the README's pictures from the browser E2E's screenshots
+// (test-results/e2e/, 1280x800, written by `npm run test:e2e`) into
+// media/screenshots/, cropped to the part that shows the feature.
+//
+//   npm run test:e2e && npm run readme:screenshots
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { screenshotDir } from '../e2e/workbench';
+import { crop, decodePng, encodePng } from './png';
+
+const outDir = path.resolve(__dirname, '../../media/screenshots');
+
+/** Screenshot name -> the region to keep: x, y, width, height in pixels. */
+export const crops: Record<string, readonly [number, number, number, number]> = {
+  // The editor with the tab, the line and its ghost text.
+  'inline-ghost-text': [348, 36, 640, 120],
+  // The word and the hover below it.
+  'hover-alternatives': [348, 36, 640, 220],
+  // The quick pick at the top of the window.
+  'suggest-word-quickpick': [340, 0, 604, 190],
+};
+
+function main(): void {
+  fs.mkdirSync(outDir, { recursive: true });
+  for (const [name, [x, y, width, height]] of Object.entries(crops)) {
+    const from = path.join(screenshotDir, `${name}.png`);
+    if (!fs.existsSync(from)) throw new Error(`${path.relative(process.cwd(), from)} is missing: run \`npm run test:e2e\` first`);
+    const png = encodePng(crop(decodePng(fs.readFileSync(from)), x, y, width, height));
+    const to = path.join(outDir, `${name}.png`);
+    fs.writeFileSync(to, png);
+    console.log(`${path.relative(process.cwd(), to)}: ${width}x${height}, ${(png.length / 1024).toFixed(0)} KB`);
+  }
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exitCode = 1;
+  }
+}
