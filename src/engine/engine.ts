@@ -199,8 +199,13 @@ export class Engine {
   }
 
   private startWorker(): Worker {
+    // onnxruntime's native code reads the process environment (getenv) when it
+    // first starts, in the worker. A Worker's `env` option is a JavaScript copy
+    // that native code never sees; assigning to the main thread's `process.env`
+    // sets the real variable. Without it, sessions write a debug log to TMPDIR
+    // and a database under ~/.cache/Microsoft (test/unit/privacy.test.ts).
+    process.env.ORT_DISABLE_TELEMETRY = '1';
     const options = {
-      // Telemetry off before onnxruntime is first required inside the worker.
       env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
       stderr: false,
     };
