@@ -45,6 +45,20 @@ export interface FillOptions {
   caller?: string;
 }
 
+/**
+ * What the engine did with the requests it was given, since it was created:
+ * for tests and diagnostics (a burst of typing should reach the worker as a
+ * handful of requests, not one per keystroke).
+ */
+export interface EngineStats {
+  /** Requests sent to the worker. */
+  posted: number;
+  /** Posted requests the worker answered (with results or an error), whether or not their caller still waited. */
+  completed: number;
+  /** Requests dropped while queued because a newer one from the same caller came. */
+  superseded: number;
+}
+
 /** Where the engine stands, for status displays. */
 export type EngineState =
   | { kind: 'idle' }
@@ -94,6 +108,7 @@ export class Engine {
   private nextId = 1;
   private currentState: EngineState = { kind: 'idle' };
   private readonly stateListeners = new Set<(state: EngineState) => void>();
+  private readonly counts: EngineStats = { posted: 0, completed: 0, superseded: 0 };
 
   /** @throws {TypeError} when `modelDir` is empty; {@link RangeError} for out-of-range numbers. */
   constructor(options: EngineOptions) {
@@ -118,6 +133,11 @@ export class Engine {
 
   get state(): EngineState {
     return this.currentState;
+  }
+
+  /** Counts of what happened to the requests so far; a fresh copy each time. */
+  get stats(): EngineStats {
+    return { ...this.counts };
   }
 
   /** Calls `listener` on every state change; returns a function that unsubscribes. */
@@ -172,6 +192,7 @@ export class Engine {
       if (caller !== undefined) {
         for (const queued of this.queue.filter((p) => p.caller === caller)) {
           this.removeQueued(queued);
+          this.counts.superseded++;
           queued.reject(new CancelledError('superseded'));
         }
       }
@@ -246,6 +267,7 @@ export class Engine {
           this.loadSettle = undefined;
           return;
         }
+        this.counts.completed++;
         const pending = this.inFlight;
         if (!pending || pending.id !== message.id) return;
         this.finishInFlight();
@@ -283,6 +305,7 @@ export class Engine {
     this.inFlight = pending;
     this.inFlightTimer = setTimeout(() => this.onTimeout(pending), this.options.requestTimeoutMs);
     this.inFlightTimer.unref();
+    this.counts.posted++;
     post(this.worker, { type: 'fill', id: pending.id, request: pending.request });
   }
 
