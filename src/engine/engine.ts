@@ -85,6 +85,13 @@ interface Pending {
 const MAX_POSTED_CHARS = 64 * 1024;
 
 /**
+ * The most mask spans one request may have. No model we know has a window of
+ * more than 512 positions, so more masks can never fit one forward pass; a
+ * request with more is rejected before anything is sent to the worker.
+ */
+export const MAX_MASKS_PER_REQUEST = 512;
+
+/**
  * The fill-mask engine's main-thread side. It owns a `worker_threads` Worker
  * that owns the onnxruntime session: onnxruntime-node runs inference
  * synchronously on the calling thread, so the caller's thread only posts
@@ -179,7 +186,8 @@ export class Engine {
    * @returns one result per span, in the order of `request.masks`.
    * @throws {CancelledError} when aborted, superseded or disposed.
    * @throws {ModelError} when the model cannot be loaded.
-   * @throws {TypeError|RangeError} for a malformed request.
+   * @throws {TypeError|RangeError} for a malformed request, or one with more
+   *   than {@link MAX_MASKS_PER_REQUEST} masks.
    * @throws {WorkerError} when the worker dies or hangs.
    */
   async fill(request: FillRequest, options: FillOptions = {}): Promise<MaskResult[]> {
@@ -391,6 +399,9 @@ function cutForPosting(request: FillRequest): { posted: FillRequest; offset: num
   }
   if (!Array.isArray(request.masks) || request.masks.length === 0) {
     throw new TypeError('Expected `masks` to be a non-empty array of spans');
+  }
+  if (request.masks.length > MAX_MASKS_PER_REQUEST) {
+    throw new RangeError(`Expected at most ${MAX_MASKS_PER_REQUEST} mask spans per request, got ${request.masks.length}`);
   }
   for (const span of request.masks) {
     if (!Number.isInteger(span?.start) || !Number.isInteger(span?.end) || span.start < 0 || span.end < span.start || span.end > request.text.length) {
