@@ -107,6 +107,8 @@ export class Engine {
   private readonly logger: Logger;
   private readonly workerScript: string;
   private worker: Worker | undefined;
+  /** Messages posted to `worker` that it has not answered yet: while any, it may be inside onnxruntime. */
+  private outstanding = 0;
   private loading: Promise<ModelInfo> | undefined;
   private loadSettle: { resolve(info: ModelInfo): void; reject(error: Error): void } | undefined;
   private readonly queue: Pending[] = [];
@@ -173,6 +175,7 @@ export class Engine {
       threads: this.options.threads,
       cacheSize: this.options.cacheSize,
     };
+    this.outstanding++;
     post(worker, { type: 'load', options });
     // A failed load must not stay cached: drop it so the next call retries.
     this.loading.catch(() => {
@@ -215,16 +218,21 @@ export class Engine {
     return offset === 0 ? results : results.map((r) => shiftResult(r, offset));
   }
 
-  /** Ends the worker; pending requests reject with a {@link CancelledError}. Safe to call twice. */
+  /**
+   * Ends the worker; pending requests reject with a {@link CancelledError} at
+   * once. A worker busy in onnxruntime finishes that call first: terminating
+   * a thread inside a native call aborts the whole process. Safe to call twice.
+   */
   async dispose(): Promise<void> {
     if (this.currentState.kind === 'disposed') return;
     const error = new CancelledError('disposed', 'The engine was disposed');
     this.failAll(error);
     this.setState({ kind: 'disposed' });
     const worker = this.worker;
+    const busy = this.outstanding > 0;
     this.worker = undefined;
-    if (worker) await worker.terminate();
     this.stateListeners.clear();
+    if (worker) await endWorker(worker, busy, this.options.requestTimeoutMs);
   }
 
   private startWorker(): Worker {
@@ -242,6 +250,7 @@ export class Engine {
     const worker = this.workerScript.endsWith('.ts')
       ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(this.workerScript)});`, { ...options, eval: true })
       : new Worker(this.workerScript, options);
+    this.outstanding = 0;
     worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
     worker.on('error', (error) => this.onWorkerGone(worker, new WorkerError(`The inference worker failed: ${error.message}`, { cause: error })));
     worker.on('exit', (code) => this.onWorkerGone(worker, new WorkerError(`The inference worker exited with code ${code}`)));
@@ -251,6 +260,7 @@ export class Engine {
 
   private onMessage(worker: Worker, message: FromWorker): void {
     if (worker !== this.worker) return;
+    if (message.type !== 'log') this.outstanding--;
     switch (message.type) {
       case 'log':
         this.logger[message.level](message.message);
@@ -314,6 +324,7 @@ export class Engine {
     this.inFlightTimer = setTimeout(() => this.onTimeout(pending), this.options.requestTimeoutMs);
     this.inFlightTimer.unref();
     this.counts.posted++;
+    this.outstanding++;
     post(this.worker, { type: 'fill', id: pending.id, request: pending.request });
   }
 
@@ -375,6 +386,29 @@ export class Engine {
 
 function post(worker: Worker, message: ToWorker): void {
   worker.postMessage(message);
+}
+
+/**
+ * Ends a worker. An idle one is terminated. A busy one is asked to exit after
+ * the work it has (it handles messages in order), and terminated only if it
+ * has not within `timeoutMs`, when it is hung anyway.
+ */
+async function endWorker(worker: Worker, busy: boolean, timeoutMs: number): Promise<void> {
+  if (!busy) {
+    await worker.terminate();
+    return;
+  }
+  // Keep a command-line process alive until the worker is gone.
+  worker.ref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  post(worker, { type: 'exit' });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
+    timer.unref();
+  });
+  if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+  clearTimeout(timer);
 }
 
 function checkInteger(name: string, value: number, min: number, max: number): void {

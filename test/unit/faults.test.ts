@@ -4,6 +4,7 @@
 // A full disk while downloading is covered in model-store.test.ts ("reports a
 // full disk as `disk`…"), hub-download.test.ts and cli-model-commands.test.ts.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -95,5 +96,40 @@ describe('faults in the model folder', () => {
     const engine = new Engine({ modelDir: dir, threads: 1 });
     t.after(() => engine.dispose());
     await assert.rejects(engine.fill(request), (e: unknown) => e instanceof ModelError && e.code === 'invalid-config' && e.path === file && /Cannot parse/.test(e.message));
+  });
+});
+
+describe('faults in the engine\'s lifetime', () => {
+  const builtWorker = path.join(__dirname, '../../dist/engine-worker.js');
+  test('disposing while a forward pass runs (a model change mid-request) does not abort the process', { skip: !fs.existsSync(builtWorker) && 'run `npm run build` first' }, async () => {
+    // In a child, with the worker as it ships: terminating a worker inside
+    // onnxruntime's run aborts the whole process ("terminate called after
+    // throwing an instance of 'Napi::Error'"), which in VS Code is the
+    // extension host with every extension in it.
+    const script = `
+      const { Engine } = require(${JSON.stringify(path.join(__dirname, '../../src/engine/engine'))});
+      (async () => {
+        for (let i = 0; i < 60; i++) {
+          const engine = new Engine({ modelDir: ${JSON.stringify(TINY)}, threads: 2, workerScript: ${JSON.stringify(builtWorker)} });
+          await engine.fill({ text: 'the dog chases the cat .', masks: [{ start: 19, end: 22 }] });
+          const answer = engine.fill({ text: 'the dog chases the cat .', masks: [{ start: 4, end: 7 }] }).catch((e) => e);
+          const posted = engine.stats.posted;
+          while (engine.stats.posted === posted) await new Promise((r) => setImmediate(r));
+          if (i % 3 === 1) await new Promise((r) => setImmediate(r));
+          if (i % 3 === 2) await new Promise((r) => setTimeout(r, 1));
+          void engine.dispose();
+          const outcome = await answer;
+          if (outcome.name !== 'CancelledError' && !Array.isArray(outcome)) throw outcome;
+        }
+        console.log('survived');
+      })();`;
+    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: path.join(__dirname, '../..'), timeout: 60_000 }, (error, out, err) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout: out, stderr: err }),
+      );
+    });
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+    assert.equal(stdout.trim(), 'survived');
   });
 });
