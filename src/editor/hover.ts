@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { EngineHost } from './engine-host';
 import { escapeMarkdown, percent } from './format';
 import { REPLACE_RANGE_COMMAND, replaceLink } from './replace-range';
-import { isEnabledFor, type SettingsWatcher } from './settings-watcher';
+import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
 import { maskAt, masksInParagraph, wordAt } from './targets';
 
 /**
@@ -14,7 +14,7 @@ export function registerHover(host: EngineHost, settings: SettingsWatcher, log: 
   const provider: vscode.HoverProvider = {
     async provideHover(document, position, token) {
       const current = settings.current;
-      if (!current.hover.enabled || !isEnabledFor(current, document)) return undefined;
+      if (!current.hover.enabled || !isEnabledFor(current, document) || isTooLarge(current, document, log)) return undefined;
       const target = maskAt(document, position) ?? wordAt(document, position);
       if (!target) return undefined;
       const masks = target.isMaskToken ? masksInParagraph(document, position.line) : [target];

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import type { EngineHost } from './engine-host';
-import { isEnabledFor, type SettingsWatcher } from './settings-watcher';
+import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
 import { masksInParagraph, masksOnLine, type Target, wordAt } from './targets';
 
 /** The command an accepted item runs to remove the mask or word it replaces. */
@@ -30,7 +30,7 @@ export function registerInlineCompletions(host: EngineHost, settings: SettingsWa
   const provider: vscode.InlineCompletionItemProvider = {
     async provideInlineCompletionItems(document, position, context, token) {
       const current = settings.current;
-      if (!current.inline.enabled || !isEnabledFor(current, document)) return undefined;
+      if (!current.inline.enabled || !isEnabledFor(current, document) || isTooLarge(current, document, log)) return undefined;
       // The suggest widget shows something else: a ghost word would contradict it.
       if (context.selectedCompletionInfo) return undefined;
       const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
