@@ -17,6 +17,12 @@ export interface DocumentFill {
   document: vscode.TextDocument;
   /** Ranges to predict: mask tokens or words to replace. */
   ranges: vscode.Range[];
+  /**
+   * The index in `ranges` of the one the caller needs: when the ranges cannot
+   * share one model window (too far apart), it is predicted on its own and the
+   * others get no result.
+   */
+  primary?: number;
   /** `inline`, `hover`, `command`: a newer request from the same caller supersedes an older one. */
   caller: string;
   token?: vscode.CancellationToken;
@@ -135,10 +141,22 @@ export class EngineHost implements vscode.Disposable {
     const abort = new AbortController();
     const subscription = token?.onCancellationRequested(() => abort.abort());
     try {
-      const results = await engine.fill(
-        { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words' },
-        { caller, signal: abort.signal },
-      );
+      let results: MaskResult[];
+      try {
+        results = await engine.fill(
+          { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words' },
+          { caller, signal: abort.signal },
+        );
+      } catch (error) {
+        const { primary } = request;
+        // Masks too far apart for one model window: the one the caller needs, alone, always fits.
+        if (error instanceof RangeError && ranges.length > 1 && primary !== undefined && kept[primary]) {
+          this.log.debug(`Predicting one mask alone: ${error.message}`);
+          const alone = await this.fill({ ...request, ranges: [ranges[primary]], primary: undefined });
+          return alone && ranges.map((_, i) => (i === primary ? alone[0] : undefined));
+        }
+        throw error;
+      }
       if (token?.isCancellationRequested || document.version !== version) return undefined;
       const mapped = results.map((r) => ({
         ...r,

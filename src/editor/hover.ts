@@ -3,7 +3,7 @@ import type { EngineHost } from './engine-host';
 import { escapeMarkdown, percent } from './format';
 import { REPLACE_RANGE_COMMAND, replaceLink } from './replace-range';
 import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
-import { maskAt, masksInParagraph, wordAt } from './targets';
+import { maskAt, masksAround, wordAt } from './targets';
 
 /**
  * Hovering a word (or a mask token) shows BERT's alternatives with their
@@ -17,10 +17,10 @@ export function registerHover(host: EngineHost, settings: SettingsWatcher, log: 
       if (!current.hover.enabled || !isEnabledFor(current, document) || isTooLarge(current, document, log)) return undefined;
       const target = maskAt(document, position) ?? wordAt(document, position);
       if (!target) return undefined;
-      const masks = target.isMaskToken ? masksInParagraph(document, position.line) : [target];
+      const masks = masksAround(document, target);
       const index = masks.findIndex((m) => m.range.isEqual(target.range));
       try {
-        const results = await host.fill({ document, ranges: masks.map((m) => m.range), caller: 'hover', token });
+        const results = await host.fill({ document, ranges: masks.map((m) => m.range), primary: index, caller: 'hover', token });
         const result = results?.[index];
         if (!result || result.suggestions.length === 0) return undefined;
         const markdown = new vscode.MarkdownString(undefined, true);

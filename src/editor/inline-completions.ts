@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { EngineHost } from './engine-host';
 import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
-import { masksInParagraph, masksOnLine, type Target, wordAt } from './targets';
+import { masksAround, masksInParagraph, masksOnLine, type Target, wordAt } from './targets';
 
 /** The command an accepted item runs to remove the mask or word it replaces. */
 export const COMPLETE_INLINE_COMMAND = 'cloze.completeInline';
@@ -39,10 +39,10 @@ export function registerInlineCompletions(host: EngineHost, settings: SettingsWa
       if (!explicit && current.inline.debounceMs > 0) {
         if (await delay(current.inline.debounceMs, token)) return undefined;
       }
-      const masks = target.isMaskToken ? masksInParagraph(document, position.line) : [target];
+      const masks = masksAround(document, target);
       const index = masks.findIndex((m) => m.range.isEqual(target.range));
       try {
-        const results = await host.fill({ document, ranges: masks.map((m) => m.range), caller: 'inline', token });
+        const results = await host.fill({ document, ranges: masks.map((m) => m.range), primary: index, caller: 'inline', token });
         const result = results?.[index];
         if (!result) return undefined;
         const targetOffset = document.offsetAt(target.range.start);
