@@ -36,12 +36,15 @@ export interface DocumentResult extends MaskResult {
 /**
  * One engine per extension host, created on first need and loaded once. A
  * change of model, model path or threads disposes it; the next request
- * creates a fresh one.
+ * creates a fresh one. A request that was under way for the old model,
+ * whether still finding it or already in the worker, gets no result.
  */
 export class EngineHost implements vscode.Disposable {
   private engine: Engine | undefined;
   private engineKey = '';
   private creating: Promise<Engine | undefined> | undefined;
+  /** Counts resets: an engine or a result from before the latest reset is stale. */
+  private generation = 0;
   private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
   /** Fires whenever the engine's state changes (loading, ready, error…). */
   readonly onDidChangeState = this.stateEmitter.event;
@@ -64,7 +67,7 @@ export class EngineHost implements vscode.Disposable {
 
   /** Drops the engine when settings that shape it changed. */
   onSettingsChanged(): void {
-    if (this.engine && keyOf(this.getSettings()) !== this.engineKey) {
+    if ((this.engine || this.creating) && keyOf(this.getSettings()) !== this.engineKey) {
       this.log.info('Model settings changed: the model will be loaded again on next use');
       this.reset();
     }
@@ -73,6 +76,7 @@ export class EngineHost implements vscode.Disposable {
   /** Disposes the engine; the next request creates a new one. */
   reset(): void {
     const engine = this.engine;
+    this.generation++;
     this.engine = undefined;
     this.creating = undefined;
     this.setState({ kind: 'idle' });
@@ -85,16 +89,23 @@ export class EngineHost implements vscode.Disposable {
    */
   async getEngine(): Promise<Engine | undefined> {
     if (this.engine) return this.engine;
-    this.creating ??= this.create().finally(() => {
-      this.creating = undefined;
-    });
+    if (!this.creating) {
+      const creating = this.create().finally(() => {
+        // A reset may have started another creation meanwhile: leave that one be.
+        if (this.creating === creating) this.creating = undefined;
+      });
+      this.creating = creating;
+    }
     return this.creating;
   }
 
   private async create(): Promise<Engine | undefined> {
+    const generation = this.generation;
     const settings = this.getSettings();
+    this.engineKey = keyOf(settings);
     const modelDir = await this.resolveModel(settings);
-    if (!modelDir) return undefined;
+    // The settings changed while the model was being found (a download, say): it is not wanted any more.
+    if (!modelDir || generation !== this.generation) return undefined;
     const engine = new Engine({
       modelDir,
       threads: settings.threads > 0 ? settings.threads : undefined,
@@ -104,7 +115,6 @@ export class EngineHost implements vscode.Disposable {
       if (this.engine === engine) this.setState(state);
     });
     this.engine = engine;
-    this.engineKey = keyOf(settings);
     void engine.load().catch(() => undefined); // errors surface through state and the first fill
     return engine;
   }
@@ -157,7 +167,8 @@ export class EngineHost implements vscode.Disposable {
         }
         throw error;
       }
-      if (token?.isCancellationRequested || document.version !== version) return undefined;
+      // A result from a model the settings no longer name must not be shown.
+      if (token?.isCancellationRequested || document.version !== version || this.engine !== engine) return undefined;
       const mapped = results.map((r) => ({
         ...r,
         suggestions: r.suggestions.filter((s) => s.score >= settings.minScore),
