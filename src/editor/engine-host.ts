@@ -17,6 +17,12 @@ export interface DocumentFill {
   document: vscode.TextDocument;
   /** Ranges to predict: mask tokens or words to replace. */
   ranges: vscode.Range[];
+  /**
+   * The index in `ranges` of the one the caller needs: when the ranges cannot
+   * share one model window (too far apart), it is predicted on its own and the
+   * others get no result.
+   */
+  primary?: number;
   /** `inline`, `hover`, `command`: a newer request from the same caller supersedes an older one. */
   caller: string;
   token?: vscode.CancellationToken;
@@ -30,12 +36,15 @@ export interface DocumentResult extends MaskResult {
 /**
  * One engine per extension host, created on first need and loaded once. A
  * change of model, model path or threads disposes it; the next request
- * creates a fresh one.
+ * creates a fresh one. A request that was under way for the old model,
+ * whether still finding it or already in the worker, gets no result.
  */
 export class EngineHost implements vscode.Disposable {
   private engine: Engine | undefined;
   private engineKey = '';
   private creating: Promise<Engine | undefined> | undefined;
+  /** Counts resets: an engine or a result from before the latest reset is stale. */
+  private generation = 0;
   private readonly stateEmitter = new vscode.EventEmitter<EngineState>();
   /** Fires whenever the engine's state changes (loading, ready, error…). */
   readonly onDidChangeState = this.stateEmitter.event;
@@ -60,7 +69,7 @@ export class EngineHost implements vscode.Disposable {
 
   /** Drops the engine when settings that shape it changed. */
   onSettingsChanged(): void {
-    if (this.engine && keyOf(this.getSettings()) !== this.engineKey) {
+    if ((this.engine || this.creating) && keyOf(this.getSettings()) !== this.engineKey) {
       this.log.info('Model settings changed: the model will be loaded again on next use');
       this.reset();
     }
@@ -69,6 +78,7 @@ export class EngineHost implements vscode.Disposable {
   /** Disposes the engine; the next request creates a new one. */
   reset(): void {
     const engine = this.engine;
+    this.generation++;
     this.engine = undefined;
     this.creating = undefined;
     this.setState({ kind: 'idle' });
@@ -81,16 +91,23 @@ export class EngineHost implements vscode.Disposable {
    */
   async getEngine(): Promise<Engine | undefined> {
     if (this.engine) return this.engine;
-    this.creating ??= this.create().finally(() => {
-      this.creating = undefined;
-    });
+    if (!this.creating) {
+      const creating = this.create().finally(() => {
+        // A reset may have started another creation meanwhile: leave that one be.
+        if (this.creating === creating) this.creating = undefined;
+      });
+      this.creating = creating;
+    }
     return this.creating;
   }
 
   private async create(): Promise<Engine | undefined> {
+    const generation = this.generation;
     const settings = this.getSettings();
+    this.engineKey = keyOf(settings);
     const modelDir = await this.resolveModel(settings);
-    if (!modelDir) return undefined;
+    // The settings changed while the model was being found (a download, say): it is not wanted any more.
+    if (!modelDir || generation !== this.generation) return undefined;
     const engine = new Engine({
       modelDir,
       threads: settings.threads > 0 ? settings.threads : undefined,
@@ -101,7 +118,6 @@ export class EngineHost implements vscode.Disposable {
       if (this.engine === engine) this.setState(state);
     });
     this.engine = engine;
-    this.engineKey = keyOf(settings);
     void engine.load().catch(() => undefined); // errors surface through state and the first fill
     return engine;
   }
@@ -138,11 +154,24 @@ export class EngineHost implements vscode.Disposable {
     const abort = new AbortController();
     const subscription = token?.onCancellationRequested(() => abort.abort());
     try {
-      const results = await engine.fill(
-        { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words' },
-        { caller, signal: abort.signal },
-      );
-      if (token?.isCancellationRequested || document.version !== version) return undefined;
+      let results: MaskResult[];
+      try {
+        results = await engine.fill(
+          { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words' },
+          { caller, signal: abort.signal },
+        );
+      } catch (error) {
+        const { primary } = request;
+        // Masks too far apart for one model window: the one the caller needs, alone, always fits.
+        if (error instanceof RangeError && ranges.length > 1 && primary !== undefined && kept[primary]) {
+          this.log.debug(`Predicting one mask alone: ${error.message}`);
+          const alone = await this.fill({ ...request, ranges: [ranges[primary]], primary: undefined });
+          return alone && ranges.map((_, i) => (i === primary ? alone[0] : undefined));
+        }
+        throw error;
+      }
+      // A result from a model the settings no longer name must not be shown.
+      if (token?.isCancellationRequested || document.version !== version || this.engine !== engine) return undefined;
       const mapped = results.map((r) => ({
         ...r,
         suggestions: r.suggestions.filter((s) => s.score >= settings.minScore),

@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import type { EngineHost } from './engine-host';
 import { escapeMarkdown, percent } from './format';
 import { REPLACE_RANGE_COMMAND, replaceLink } from './replace-range';
-import { isEnabledFor, type SettingsWatcher } from './settings-watcher';
-import { maskAt, masksInParagraph, wordAt } from './targets';
+import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
+import { maskAt, masksAround, wordAt } from './targets';
 
 /**
  * Hovering a word (or a mask token) shows BERT's alternatives with their
@@ -14,13 +14,13 @@ export function registerHover(host: EngineHost, settings: SettingsWatcher, log: 
   const provider: vscode.HoverProvider = {
     async provideHover(document, position, token) {
       const current = settings.current;
-      if (!current.hover.enabled || !isEnabledFor(current, document)) return undefined;
+      if (!current.hover.enabled || !isEnabledFor(current, document) || isTooLarge(current, document, log)) return undefined;
       const target = maskAt(document, position) ?? wordAt(document, position);
       if (!target) return undefined;
-      const masks = target.isMaskToken ? masksInParagraph(document, position.line) : [target];
+      const masks = masksAround(document, target);
       const index = masks.findIndex((m) => m.range.isEqual(target.range));
       try {
-        const results = await host.fill({ document, ranges: masks.map((m) => m.range), caller: 'hover', token });
+        const results = await host.fill({ document, ranges: masks.map((m) => m.range), primary: index, caller: 'hover', token });
         const result = results?.[index];
         if (!result || result.suggestions.length === 0) return undefined;
         const markdown = new vscode.MarkdownString(undefined, true);

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { EngineHost } from './engine-host';
-import { isEnabledFor, type SettingsWatcher } from './settings-watcher';
-import { masksInParagraph, masksOnLine, type Target, wordAt } from './targets';
+import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
+import { masksAround, masksInParagraph, masksOnLine, type Target, wordAt } from './targets';
 
 /** The command an accepted item runs to remove the mask or word it replaces. */
 export const COMPLETE_INLINE_COMMAND = 'cloze.completeInline';
@@ -30,7 +30,7 @@ export function registerInlineCompletions(host: EngineHost, settings: SettingsWa
   const provider: vscode.InlineCompletionItemProvider = {
     async provideInlineCompletionItems(document, position, context, token) {
       const current = settings.current;
-      if (!current.inline.enabled || !isEnabledFor(current, document)) return undefined;
+      if (!current.inline.enabled || !isEnabledFor(current, document) || isTooLarge(current, document, log)) return undefined;
       // The suggest widget shows something else: a ghost word would contradict it.
       if (context.selectedCompletionInfo) return undefined;
       const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
@@ -39,10 +39,10 @@ export function registerInlineCompletions(host: EngineHost, settings: SettingsWa
       if (!explicit && current.inline.debounceMs > 0) {
         if (await delay(current.inline.debounceMs, token)) return undefined;
       }
-      const masks = target.isMaskToken ? masksInParagraph(document, position.line) : [target];
+      const masks = masksAround(document, target);
       const index = masks.findIndex((m) => m.range.isEqual(target.range));
       try {
-        const results = await host.fill({ document, ranges: masks.map((m) => m.range), caller: 'inline', token });
+        const results = await host.fill({ document, ranges: masks.map((m) => m.range), primary: index, caller: 'inline', token });
         const result = results?.[index];
         if (!result) return undefined;
         const targetOffset = document.offsetAt(target.range.start);

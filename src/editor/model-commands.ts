@@ -18,7 +18,7 @@ import { showError } from './show-error';
 export class ModelManager {
   /** The user is asked once per session, not on every keystroke. */
   private asked = false;
-  private pending: Promise<string | undefined> | undefined;
+  private pending: { key: string; dir: Promise<string | undefined> } | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -43,10 +43,18 @@ export class ModelManager {
    * user was told, once, how to get one).
    */
   resolve(settings: ClozeSettings): Promise<string | undefined> {
-    this.pending ??= this.resolveOnce(settings).finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
+    // Concurrent requests share one resolution (one prompt, one download), but
+    // only for the same model: after a settings change, a new one starts.
+    const key = JSON.stringify([settings.model, settings.modelPath, settings.hubEndpoint]);
+    if (this.pending?.key === key) return this.pending.dir;
+    const pending = {
+      key,
+      dir: this.resolveOnce(settings).finally(() => {
+        if (this.pending === pending) this.pending = undefined;
+      }),
+    };
+    this.pending = pending;
+    return pending.dir;
   }
 
   /** Forget that the user was asked, after they chose a model. */

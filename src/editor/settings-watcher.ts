@@ -26,3 +26,24 @@ export class SettingsWatcher implements vscode.Disposable {
 export function isEnabledFor(settings: ClozeSettings, document: vscode.TextDocument): boolean {
   return settings.enable && settings.languages.includes(document.languageId);
 }
+
+/** The length of `document` in characters, without copying its text. */
+export function documentLength(document: vscode.TextDocument): number {
+  return document.offsetAt(document.lineAt(document.lineCount - 1).range.end);
+}
+
+/**
+ * Whether `document` is longer than `cloze.maxFileSize`: then Cloze offers
+ * nothing unasked (inline, hover), and says so in the log once per document.
+ */
+export function isTooLarge(settings: ClozeSettings, document: vscode.TextDocument, log: vscode.LogOutputChannel): boolean {
+  const length = documentLength(document);
+  if (length <= settings.maxFileSize) return false;
+  if (!toldTooLarge.has(document)) {
+    toldTooLarge.add(document);
+    log.info(`${document.uri.toString(true)} has ${length} characters, more than cloze.maxFileSize (${settings.maxFileSize}): no inline or hover suggestions there; Cloze: Suggest Word still works`);
+  }
+  return true;
+}
+
+const toldTooLarge = new WeakSet<vscode.TextDocument>();

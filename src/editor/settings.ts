@@ -33,9 +33,24 @@ export interface ClozeSettings {
   threads: number;
   /** A Hugging Face Hub mirror; empty means `HF_ENDPOINT` or huggingface.co. @default "" */
   hubEndpoint: string;
+  /**
+   * Documents longer than this many characters (UTF-16 code units, what VS Code
+   * counts) get no inline or hover suggestions; Suggest Word still works.
+   * 0 to 1e9. @default 2000000
+   */
+  maxFileSize: number;
 }
 
 export const DEFAULT_LANGUAGES = ['plaintext', 'markdown', 'latex', 'restructuredtext', 'git-commit'];
+
+/**
+ * Two million characters: a 100,000-word novel is about 600,000, so prose
+ * rarely reaches it, while logs and data dumps above it (where nobody wants a
+ * word suggested) cost nothing on each keystroke or hover. Characters, not
+ * bytes: VS Code knows a document's length without copying its text, not its
+ * encoded size. (VS Code's own large-file mode starts at 20 MB.)
+ */
+export const DEFAULT_MAX_FILE_SIZE = 2_000_000;
 
 /** Reads the `cloze` section. Wrong types fall back to the default; numbers are clamped to their bounds. */
 export function readSettings(config: ConfigurationLike): ClozeSettings {
@@ -54,6 +69,7 @@ export function readSettings(config: ConfigurationLike): ClozeSettings {
     modelPath: str(config.get('modelPath'), '').trim(),
     threads: int(config.get('threads'), 0, 0, 64),
     hubEndpoint: str(config.get('hubEndpoint'), '').trim(),
+    maxFileSize: int(config.get('maxFileSize'), DEFAULT_MAX_FILE_SIZE, 0, 1_000_000_000),
   };
 }
 

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { EngineHost } from './engine-host';
 import { bar, percent } from './format';
-import { masksInParagraph, type Target, targetForSelection } from './targets';
+import { masksAround, type Target, targetForSelection } from './targets';
 import { isEnabledFor, type SettingsWatcher } from './settings-watcher';
 import { showError } from './show-error';
 
@@ -24,7 +24,12 @@ export function registerSuggestWordCommand(host: EngineHost, settings: SettingsW
     }
     const targets = editor.selections.map((s) => targetForSelection(editor.document, s));
     if (targets.every((t) => t === undefined)) {
-      void vscode.window.showInformationMessage('Cloze: put the cursor on a word or a [MASK], or select a word.');
+      const spansLines = editor.selections.some((s) => !s.isEmpty && !s.isSingleLine);
+      void vscode.window.showInformationMessage(
+        spansLines
+          ? 'Cloze: the selection spans several lines; select a word or a few words on one line.'
+          : 'Cloze: put the cursor on a word or a [MASK], or select a word.',
+      );
       return;
     }
     const chosen: { target: Target; word: string }[] = [];
@@ -50,13 +55,9 @@ async function pickFor(document: vscode.TextDocument, target: Target, title: str
   quickPick.show();
   const cancel = new vscode.CancellationTokenSource();
   try {
-    const masks = target.isMaskToken ? masksInParagraph(document, target.range.start.line) : [target];
-    let index = masks.findIndex((m) => m.range.isEqual(target.range));
-    if (index < 0) {
-      masks.push(target);
-      index = masks.length - 1;
-    }
-    const resultPromise = host.fill({ document, ranges: masks.map((m) => m.range), caller: 'command', token: cancel.token });
+    const masks = masksAround(document, target);
+    const index = masks.findIndex((m) => m.range.isEqual(target.range));
+    const resultPromise = host.fill({ document, ranges: masks.map((m) => m.range), primary: index, caller: 'command', token: cancel.token });
     const hidden = new Promise<undefined>((resolve) => quickPick.onDidHide(() => resolve(undefined)));
     const results = await Promise.race([resultPromise, hidden]);
     if (!results) return undefined;

@@ -16,6 +16,13 @@ export const WORD_PATTERN = /[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/u;
 /** Lines searched on each side of the cursor for the mask tokens of its paragraph. */
 const PARAGRAPH_LINES = 30;
 
+/**
+ * The most mask tokens one editor request sends: the target and the ones
+ * nearest it. A paragraph of `[MASK]`s (a thousand on one line, say) then
+ * costs one bounded request, well under the engine's own limit.
+ */
+export const MASKS_PER_REQUEST = 16;
+
 /** What a surface predicts: a mask token the user typed, or a word to replace. */
 export interface Target {
   range: vscode.Range;
@@ -39,6 +46,24 @@ export function masksInParagraph(document: vscode.TextDocument, line: number): T
   const targets: Target[] = [];
   for (let l = first; l <= last; l++) targets.push(...masksOnLine(document, l));
   return targets;
+}
+
+/**
+ * What to send for `target`: a word alone; for a mask token, the mask tokens of
+ * its paragraph nearest to it, at most {@link MASKS_PER_REQUEST}, in document
+ * order (the model sees the others as masks too, and one forward pass answers
+ * them all).
+ */
+export function masksAround(document: vscode.TextDocument, target: Target): Target[] {
+  if (!target.isMaskToken) return [target];
+  const all = masksInParagraph(document, target.range.start.line);
+  if (!all.some((m) => m.range.isEqual(target.range))) all.push(target);
+  const at = document.offsetAt(target.range.start);
+  const distance = (t: Target) => Math.abs(document.offsetAt(t.range.start) - at);
+  return all
+    .sort((a, b) => distance(a) - distance(b))
+    .slice(0, MASKS_PER_REQUEST)
+    .sort((a, b) => a.range.start.compareTo(b.range.start));
 }
 
 /** The mask token that contains or touches `position`, if any. */

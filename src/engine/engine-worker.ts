@@ -40,6 +40,10 @@ async function handle(message: ToWorker): Promise<void> {
       }
       return;
     }
+    case 'exit':
+      // Nothing runs in onnxruntime now (messages are handled in order), so
+      // the thread can end without taking the process down with it.
+      return process.exit(0);
     case 'fill': {
       try {
         if (!fillMask) throw new Error('No model loaded');

@@ -59,6 +59,20 @@ export interface FillOptions {
   caller?: string;
 }
 
+/**
+ * What the engine did with the requests it was given, since it was created:
+ * for tests and diagnostics (a burst of typing should reach the worker as a
+ * handful of requests, not one per keystroke).
+ */
+export interface EngineStats {
+  /** Requests sent to the worker. */
+  posted: number;
+  /** Posted requests the worker answered (with results or an error), whether or not their caller still waited. */
+  completed: number;
+  /** Requests dropped while queued because a newer one from the same caller came. */
+  superseded: number;
+}
+
 /** Where the engine stands, for status displays. */
 export type EngineState =
   | { kind: 'idle' }
@@ -85,6 +99,13 @@ interface Pending {
 const MAX_POSTED_CHARS = 64 * 1024;
 
 /**
+ * The most mask spans one request may have. No model we know has a window of
+ * more than 512 positions, so more masks can never fit one forward pass; a
+ * request with more is rejected before anything is sent to the worker.
+ */
+export const MAX_MASKS_PER_REQUEST = 512;
+
+/**
  * The fill-mask engine's main-thread side. It owns a `worker_threads` Worker
  * that owns the onnxruntime session: onnxruntime-node runs inference
  * synchronously on the calling thread, so the caller's thread only posts
@@ -100,6 +121,8 @@ export class Engine {
   private readonly logger: Logger;
   private readonly workerScript: string;
   private worker: Worker | undefined;
+  /** Messages posted to `worker` that it has not answered yet: while any, it may be inside onnxruntime. */
+  private outstanding = 0;
   private loading: Promise<ModelInfo> | undefined;
   private loadSettle: { resolve(info: ModelInfo): void; reject(error: Error): void } | undefined;
   private readonly queue: Pending[] = [];
@@ -108,6 +131,7 @@ export class Engine {
   private nextId = 1;
   private currentState: EngineState = { kind: 'idle' };
   private readonly stateListeners = new Set<(state: EngineState) => void>();
+  private readonly counts: EngineStats = { posted: 0, completed: 0, superseded: 0 };
 
   /** @throws {TypeError} when `modelDir` is empty; {@link RangeError} for out-of-range numbers. */
   constructor(options: EngineOptions) {
@@ -133,6 +157,11 @@ export class Engine {
 
   get state(): EngineState {
     return this.currentState;
+  }
+
+  /** Counts of what happened to the requests so far; a fresh copy each time. */
+  get stats(): EngineStats {
+    return { ...this.counts };
   }
 
   /** Calls `listener` on every state change; returns a function that unsubscribes. */
@@ -163,6 +192,7 @@ export class Engine {
       headAtMask: this.options.headAtMask,
       graphCacheDir: this.options.graphCacheDir,
     };
+    this.outstanding++;
     post(worker, { type: 'load', options });
     // A failed load must not stay cached: drop it so the next call retries.
     this.loading.catch(() => {
@@ -176,7 +206,8 @@ export class Engine {
    * @returns one result per span, in the order of `request.masks`.
    * @throws {CancelledError} when aborted, superseded or disposed.
    * @throws {ModelError} when the model cannot be loaded.
-   * @throws {TypeError|RangeError} for a malformed request.
+   * @throws {TypeError|RangeError} for a malformed request, or one with more
+   *   than {@link MAX_MASKS_PER_REQUEST} masks.
    * @throws {WorkerError} when the worker dies or hangs.
    */
   async fill(request: FillRequest, options: FillOptions = {}): Promise<MaskResult[]> {
@@ -189,6 +220,7 @@ export class Engine {
       if (caller !== undefined) {
         for (const queued of this.queue.filter((p) => p.caller === caller)) {
           this.removeQueued(queued);
+          this.counts.superseded++;
           queued.reject(new CancelledError('superseded'));
         }
       }
@@ -203,21 +235,31 @@ export class Engine {
     return offset === 0 ? results : results.map((r) => shiftResult(r, offset));
   }
 
-  /** Ends the worker; pending requests reject with a {@link CancelledError}. Safe to call twice. */
+  /**
+   * Ends the worker; pending requests reject with a {@link CancelledError} at
+   * once. A worker busy in onnxruntime finishes that call first: terminating
+   * a thread inside a native call aborts the whole process. Safe to call twice.
+   */
   async dispose(): Promise<void> {
     if (this.currentState.kind === 'disposed') return;
     const error = new CancelledError('disposed', 'The engine was disposed');
     this.failAll(error);
     this.setState({ kind: 'disposed' });
     const worker = this.worker;
+    const busy = this.outstanding > 0;
     this.worker = undefined;
-    if (worker) await worker.terminate();
     this.stateListeners.clear();
+    if (worker) await endWorker(worker, busy, this.options.requestTimeoutMs);
   }
 
   private startWorker(): Worker {
+    // onnxruntime's native code reads the process environment (getenv) when it
+    // first starts, in the worker. A Worker's `env` option is a JavaScript copy
+    // that native code never sees; assigning to the main thread's `process.env`
+    // sets the real variable. Without it, sessions write a debug log to TMPDIR
+    // and a database under ~/.cache/Microsoft (test/unit/privacy.test.ts).
+    process.env.ORT_DISABLE_TELEMETRY = '1';
     const options = {
-      // Telemetry off before onnxruntime is first required inside the worker.
       env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
       stderr: false,
     };
@@ -225,6 +267,7 @@ export class Engine {
     const worker = this.workerScript.endsWith('.ts')
       ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(this.workerScript)});`, { ...options, eval: true })
       : new Worker(this.workerScript, options);
+    this.outstanding = 0;
     worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
     worker.on('error', (error) => this.onWorkerGone(worker, new WorkerError(`The inference worker failed: ${error.message}`, { cause: error })));
     worker.on('exit', (code) => this.onWorkerGone(worker, new WorkerError(`The inference worker exited with code ${code}`)));
@@ -234,6 +277,7 @@ export class Engine {
 
   private onMessage(worker: Worker, message: FromWorker): void {
     if (worker !== this.worker) return;
+    if (message.type !== 'log') this.outstanding--;
     switch (message.type) {
       case 'log':
         this.logger[message.level](message.message);
@@ -258,6 +302,7 @@ export class Engine {
           this.loadSettle = undefined;
           return;
         }
+        this.counts.completed++;
         const pending = this.inFlight;
         if (!pending || pending.id !== message.id) return;
         this.finishInFlight();
@@ -295,6 +340,8 @@ export class Engine {
     this.inFlight = pending;
     this.inFlightTimer = setTimeout(() => this.onTimeout(pending), this.options.requestTimeoutMs);
     this.inFlightTimer.unref();
+    this.counts.posted++;
+    this.outstanding++;
     post(this.worker, { type: 'fill', id: pending.id, request: pending.request });
   }
 
@@ -358,6 +405,29 @@ function post(worker: Worker, message: ToWorker): void {
   worker.postMessage(message);
 }
 
+/**
+ * Ends a worker. An idle one is terminated. A busy one is asked to exit after
+ * the work it has (it handles messages in order), and terminated only if it
+ * has not within `timeoutMs`, when it is hung anyway.
+ */
+async function endWorker(worker: Worker, busy: boolean, timeoutMs: number): Promise<void> {
+  if (!busy) {
+    await worker.terminate();
+    return;
+  }
+  // Keep a command-line process alive until the worker is gone.
+  worker.ref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  post(worker, { type: 'exit' });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), timeoutMs);
+    timer.unref();
+  });
+  if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+  clearTimeout(timer);
+}
+
 function checkInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(`Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${value}\``);
@@ -380,6 +450,9 @@ function cutForPosting(request: FillRequest): { posted: FillRequest; offset: num
   }
   if (!Array.isArray(request.masks) || request.masks.length === 0) {
     throw new TypeError('Expected `masks` to be a non-empty array of spans');
+  }
+  if (request.masks.length > MAX_MASKS_PER_REQUEST) {
+    throw new RangeError(`Expected at most ${MAX_MASKS_PER_REQUEST} mask spans per request, got ${request.masks.length}`);
   }
   for (const span of request.masks) {
     if (!Number.isInteger(span?.start) || !Number.isInteger(span?.end) || span.start < 0 || span.end < span.start || span.end > request.text.length) {

@@ -20,7 +20,9 @@ export interface LoadOptions {
 
 export type ToWorker =
   | { type: 'load'; options: LoadOptions }
-  | { type: 'fill'; id: number; request: FillRequest };
+  | { type: 'fill'; id: number; request: FillRequest }
+  /** End the thread once the messages before this one are handled. */
+  | { type: 'exit' };
 
 export type FromWorker =
   | { type: 'loaded'; info: ModelInfo }

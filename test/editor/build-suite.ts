@@ -9,8 +9,8 @@ const suiteOut = path.join(e2eDir, 'suite');
 
 /**
  * Bundles test/editor/suite/index.ts and every *.test.ts there into .e2e/suite
- * (one file each; mocha bundled in, `vscode` left to the extension host) and
- * returns the path of index.js.
+ * (one file each; mocha bundled in, `vscode` left to the extension host), puts
+ * the built engine worker beside them, and returns the path of index.js.
  */
 export async function buildSuite(): Promise<string> {
   fs.rmSync(suiteOut, { recursive: true, force: true });
@@ -32,5 +32,9 @@ export async function buildSuite(): Promise<string> {
     // serially and never loads them.
     logOverride: { 'require-resolve-not-external': 'silent' },
   });
+  // Suites that build an EngineHost of their own need the engine's worker next
+  // to them, where the bundled Engine looks for it (beside its own file).
+  const worker = path.join(repoRoot, 'dist/engine-worker.js');
+  if (fs.existsSync(worker)) fs.copyFileSync(worker, path.join(suiteOut, 'engine-worker.js'));
   return path.join(suiteOut, 'index.js');
 }

@@ -75,6 +75,27 @@ test('every keybinding and menu entry names a known command', () => {
   }
 });
 
+test('in Restricted Mode, VS Code ignores workspace values of every setting that chooses what is loaded or contacted', () => {
+  const trust = manifest.capabilities.untrustedWorkspaces;
+  assert.equal(trust.supported, 'limited');
+  // `cloze.model` takes a folder path as well as a Hub repository, so it is as strong as `cloze.modelPath`.
+  assert.deepEqual([...trust.restrictedConfigurations].sort(), ['cloze.hubEndpoint', 'cloze.model', 'cloze.modelPath']);
+  for (const key of trust.restrictedConfigurations as string[]) {
+    assert.ok(key in manifest.contributes.configuration.properties, `${key} is restricted but not contributed`);
+    assert.match(trust.description, new RegExp(key.replace('.', '\\.')));
+  }
+});
+
+test('settings are read only through getConfiguration(\'cloze\').get, where VS Code applies the restriction', () => {
+  const sources = readSources(path.join(__dirname, '../../src'));
+  for (const { file, text } of sources) {
+    for (const call of text.matchAll(/getConfiguration\(([^)]*)\)/g)) assert.equal(call[1], "'cloze'", `${file}: getConfiguration(${call[1]})`);
+    // inspect() hands out workspace values even in Restricted Mode.
+    assert.doesNotMatch(text, /\.inspect\(/, file);
+    if (file !== path.join('editor', 'settings.ts')) assert.doesNotMatch(text, /\.get(<[^>]*>)?\(\s*['"](cloze\.)?(model|modelPath|hubEndpoint)['"]/, file);
+  }
+});
+
 function readSources(dir: string): { file: string; text: string }[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))

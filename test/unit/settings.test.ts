@@ -14,15 +14,18 @@ test('reads the defaults from an empty configuration', () => {
   assert.equal(s.model, 'bert-base-uncased');
   assert.equal(s.modelPath, '');
   assert.equal(s.threads, 0);
+  assert.equal(s.maxFileSize, 2_000_000);
 });
 
 test('clamps numbers to their bounds and rounds integers', () => {
-  const s = readSettings(stub({ topK: 500, minScore: -1, maxContextTokens: 3, 'inline.debounceMs': 12.6, threads: 1000 }));
+  const s = readSettings(stub({ topK: 500, minScore: -1, maxContextTokens: 3, 'inline.debounceMs': 12.6, threads: 1000, maxFileSize: -5 }));
   assert.equal(s.topK, 50);
   assert.equal(s.minScore, 0);
   assert.equal(s.maxContextTokens, 16);
   assert.equal(s.inline.debounceMs, 13);
   assert.equal(s.threads, 64);
+  assert.equal(s.maxFileSize, 0);
+  assert.equal(readSettings(stub({ maxFileSize: 1e12 })).maxFileSize, 1_000_000_000);
 });
 
 test('falls back to the default for values of the wrong type', () => {
