@@ -82,7 +82,7 @@ test('in Restricted Mode, VS Code ignores workspace values of every setting that
   assert.deepEqual([...trust.restrictedConfigurations].sort(), ['cloze.hubEndpoint', 'cloze.model', 'cloze.modelPath']);
   for (const key of trust.restrictedConfigurations as string[]) {
     assert.ok(key in manifest.contributes.configuration.properties, `${key} is restricted but not contributed`);
-    assert.match(trust.description, new RegExp(key.replace('.', '\\.')));
+    assert.match(localized(trust.description) as string, new RegExp(key.replace('.', '\\.')));
   }
 });
 
