@@ -27,6 +27,10 @@ Commands:
     --max-tokens N     the most model tokens around each mask (default 128)
     --threads N        inference threads (default: CPUs, at most 4)
     --json             print JSON as the Hugging Face fill-mask pipeline returns it
+    --independent      several masks: predict each on its own (the pipeline); by default they
+                       are filled jointly, most confident first, each seeing the earlier words
+    --whole-words      also propose words of 2-3 vocabulary pieces (score: mean per piece)
+    --targets A,B,C    print the score of each of these words at each mask instead
     --verbose          log what the engine does to standard error
   ${MODELS_USAGE}
   ${DOWNLOAD_USAGE}
@@ -47,6 +51,9 @@ const OPTIONS = {
   'max-tokens': { type: 'string' },
   threads: { type: 'string' },
   json: { type: 'boolean', default: false },
+  independent: { type: 'boolean', default: false },
+  'whole-words': { type: 'boolean', default: false },
+  targets: { type: 'string' },
   'cache-dir': { type: 'string' },
   quiet: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
@@ -83,6 +90,9 @@ export async function main(argv: string[], context: CommandContext): Promise<num
             maxTokens: integerOption('--max-tokens', values['max-tokens'], 128),
             threads: values.threads === undefined ? undefined : integerOption('--threads', values.threads, 1),
             json: values.json,
+            independent: values.independent,
+            wholeWords: values['whole-words'],
+            targets: targetsOption(values.targets),
           },
           { ...context, logger },
         );
@@ -97,6 +107,13 @@ export async function main(argv: string[], context: CommandContext): Promise<num
   } catch (error) {
     return reportError(error, context);
   }
+}
+
+function targetsOption(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const words = raw.split(',').map((w) => w.trim());
+  if (words.some((w) => w.length === 0)) throw new UsageError(`Expected --targets to be words separated by commas, got \`${raw}\``);
+  return words;
 }
 
 function integerOption(name: string, raw: string | undefined, fallback: number): number {

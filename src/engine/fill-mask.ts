@@ -1,3 +1,4 @@
+import { jointFill } from './joint-fill';
 import { LruCache } from './lru-cache';
 import { buildWindow, type MaskWindow } from './mask-window';
 import type { MaskedLm } from './masked-lm';
@@ -61,6 +62,12 @@ export class FillMask {
       this.cache.set(key, rows);
     }
     const filter = wholeWords ? 'words' : request.filter;
+    if (request.joint) {
+      if (wholeWords) throw new TypeError('Expected `joint` or `wholeWords`, got both: joint filling places one piece per mask');
+      const results = await jointFill(this.lm, window, { topK, filter, first: rows });
+      if (targets) for (let i = 0; i < results.length; i++) results[i].targets = await this.scoreTargets(window, i, targets);
+      return results;
+    }
     const results = rows.map((logits, maskIndex) => rankSuggestions(logits, { tokenizer, window, maskIndex, topK, filter }));
     for (let maskIndex = 0; maskIndex < results.length; maskIndex++) {
       if (wholeWords) results[maskIndex].suggestions = await this.mergeWholeWords(window, maskIndex, results[maskIndex].suggestions, topK, wholeWords);

@@ -87,6 +87,12 @@ export interface MaskResult {
   suggestions: Suggestion[];
   /** Only with `FillRequest.targets`: each target's score here, in the order given. */
   targets?: TargetScore[];
+  /**
+   * Only with `FillRequest.joint`: `step` is when this mask was filled (0 first),
+   * `chosen` the word it got (`suggestions[0]`, which were ranked at that step,
+   * with the earlier masks filled), `sequence` the window with every mask filled.
+   */
+  joint?: { step: number; chosen: Suggestion; sequence: string };
 }
 
 /** What `Engine.fill` is asked for. */
@@ -136,6 +142,13 @@ export interface FillRequest {
    * (`MaskResult.targets`). 1 to 50 non-empty words.
    */
   targets?: string[];
+  /**
+   * Fill the masks jointly rather than independently: most confident mask
+   * first, then a fresh forward pass with its word in place, and so on
+   * (`n` passes for `n` masks; see `MaskResult.joint`). Not combined with
+   * `wholeWords`. @default false
+   */
+  joint?: boolean;
 }
 
 /** What a loaded model reports about itself. */
