@@ -9,6 +9,7 @@ import { type Logger, silentLogger } from '../engine/types';
 import { type CommandContext, UsageError } from './command';
 import { createCliStore, reportError as reportModelError } from './command-support';
 import { DOWNLOAD_USAGE, downloadCommand, obtainModel } from './download-command';
+import { embedCommand } from './embed-command';
 import { fillCommand } from './fill-command';
 import { MODELS_USAGE, modelsCommand } from './models-command';
 
@@ -32,6 +33,8 @@ Commands:
     --whole-words      also propose words of 2-3 vocabulary pieces (score: mean per piece)
     --targets A,B,C    print the score of each of these words at each mask instead
     --verbose          log what the engine does to standard error
+  embed [TEXT]         Print the mean-pooled last hidden state of TEXT (feature extraction)
+    --file, --model, --threads as for fill; --json prints { dims, tokens, truncated, vector }
   ${MODELS_USAGE}
   ${DOWNLOAD_USAGE}
     --cache-dir DIR    where downloaded models live (default: the user cache folder)
@@ -71,7 +74,8 @@ export async function main(argv: string[], context: CommandContext): Promise<num
     }
     const logger = values.verbose ? stderrLogger(context.stderr) : context.logger;
     switch (command) {
-      case 'fill': {
+      case 'fill':
+      case 'embed': {
         if (rest.length > 1) throw new UsageError(`Expected one TEXT argument, got ${rest.length}: quote the sentence`);
         const store = createCliStore({ positionals: [], values }, { env: context.env, logger });
         const spec = values.model ?? context.env.CLOZE_MODEL ?? (await store.catalogue()).default;
@@ -80,6 +84,10 @@ export async function main(argv: string[], context: CommandContext): Promise<num
           modelDir = await obtainModel(store, spec, context.stderr, { quiet: values.quiet });
         } catch (error) {
           return reportModelError(error, context.stderr);
+        }
+        if (command === 'embed') {
+          const threads = values.threads === undefined ? undefined : integerOption('--threads', values.threads, 1);
+          return await embedCommand({ text: rest[0], file: values.file, modelDir, threads, json: values.json }, { ...context, logger });
         }
         return await fillCommand(
           {

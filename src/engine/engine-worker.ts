@@ -40,6 +40,16 @@ async function handle(message: ToWorker): Promise<void> {
       }
       return;
     }
+    case 'embed': {
+      try {
+        if (!fillMask) throw new Error('No model loaded');
+        const embedding = await (await fillMask).embed(message.text);
+        send({ type: 'embedding', id: message.id, embedding });
+      } catch (error) {
+        send({ type: 'error', id: message.id, error: serializeError(error) });
+      }
+      return;
+    }
     case 'fill': {
       try {
         if (!fillMask) throw new Error('No model loaded');

@@ -1,3 +1,4 @@
+import { type Embedding, embedText } from './embed';
 import { jointFill } from './joint-fill';
 import { LruCache } from './lru-cache';
 import { buildWindow, type MaskWindow } from './mask-window';
@@ -34,6 +35,11 @@ export class FillMask {
       graph: this.lm.graph,
       loadMs: this.lm.loadMs,
     };
+  }
+
+  /** Feature extraction; see {@link embedText}. */
+  async embed(text: string): Promise<Embedding> {
+    return embedText(this.lm, text);
   }
 
   /**

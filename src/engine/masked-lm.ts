@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as Ort from 'onnxruntime-node';
 import { ModelError } from './errors';
-import { MASK_POSITIONS_INPUT, prepareHeadAtMask } from './graph-rewrite';
+import { HIDDEN_STATE_OUTPUT, MASK_POSITIONS_INPUT, prepareHeadAtMask } from './graph-rewrite';
 import type { Logger } from './types';
 import { WordTokenizer } from './word-tokenizer';
 
@@ -261,6 +261,44 @@ export class MaskedLm {
         return data.slice(row * vocab, (row + 1) * vocab);
       }),
     );
+  }
+
+  /** Whether the session exposes the encoder's last hidden state (the rewritten graph does; see {@link hiddenStates}). */
+  get hasHiddenStates(): boolean {
+    return this.session.outputNames.includes(HIDDEN_STATE_OUTPUT);
+  }
+
+  /**
+   * Runs the encoder over one input and returns its last hidden state, one
+   * row of `hidden` floats per input position (row-major `[length, hidden]`).
+   * The MLM decoder is not run: only the outputs asked for are computed.
+   * @throws {ModelError} when the graph does not expose the hidden state
+   *   (the stock graph, or a graph the rewrite did not recognise).
+   * @throws {RangeError} when the input is empty or longer than the model allows.
+   */
+  async hiddenStates(inputIds: readonly number[], tokenTypeIds?: readonly number[]): Promise<{ data: Float32Array; length: number; hidden: number }> {
+    if (!this.hasHiddenStates) {
+      throw new ModelError('invalid-model', `${this.modelFile} runs as the ${this.graph} graph, which does not expose the encoder's hidden state (the head-at-mask rewrite adds it)`, this.modelFile);
+    }
+    const length = inputIds.length;
+    if (length === 0 || length > this.config.maxPositions) {
+      throw new RangeError(`Expected 1 to ${this.config.maxPositions} input ids, got ${length}`);
+    }
+    const int64 = (values: ArrayLike<number>, dims = [1, length]) =>
+      new this.ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
+    const feeds: Record<string, Ort.Tensor> = {};
+    for (const name of this.session.inputNames) {
+      if (name === 'input_ids') feeds[name] = int64(inputIds);
+      else if (name === 'attention_mask') feeds[name] = int64(new Array<number>(length).fill(1));
+      else if (name === 'token_type_ids') feeds[name] = int64(tokenTypeIds ?? new Array<number>(length).fill(0));
+      else if (name === MASK_POSITIONS_INPUT) feeds[name] = int64([0], [1]);
+    }
+    const output = (await this.session.run(feeds, [HIDDEN_STATE_OUTPUT]))[HIDDEN_STATE_OUTPUT];
+    const hidden = Number(output.dims[2]);
+    if (output.dims.length !== 3 || Number(output.dims[1]) !== length || (output.data as Float32Array).length !== length * hidden) {
+      throw new ModelError('invalid-model', `Expected \`${HIDDEN_STATE_OUTPUT}\` of shape [1, ${length}, hidden], got [${output.dims.join(', ')}]`, this.modelFile);
+    }
+    return { data: (output.data as Float32Array).slice(), length, hidden };
   }
 
   /** Frees the native session. */

@@ -103,12 +103,13 @@ describe('whole-word candidates and targets on the planted model', () => {
   });
 
   test('ranks a multi-piece word first when its score is highest, and never proposes the replaced word', async () => {
-    const text = 'red sweet straw strawberry .';
-    const start = text.indexOf('strawberry');
-    const [result] = await fillMask.fill({ text, masks: [{ start, end: start + 'strawberry'.length }], topK: 4, wholeWords: { maxPieces: 2, beam: 4 } });
-    assert.equal(result.suggestions[0].word, 'strawberries');
-    assert.equal(result.suggestions[0].pieces, 2);
-    assert.ok(result.suggestions.every((s) => s.word !== 'strawberry' && (s.pieces ?? 0) <= 2));
+    // Replacing `straw`: the one-piece candidates left are far less likely than `strawberries`.
+    const text = 'red sweet straw .';
+    const start = text.indexOf('straw');
+    const [result] = await fillMask.fill({ text, masks: [{ start, end: start + 'straw'.length }], topK: 4, wholeWords: { maxPieces: 2, beam: 4 } });
+    assert.deepEqual([result.suggestions[0].word, result.suggestions[0].pieces], ['strawberries', 2]);
+    assert.ok(result.suggestions.every((s) => s.word !== 'straw' && (s.pieces ?? 0) <= 2));
+    assert.ok(result.suggestions.some((s) => s.pieces === 1));
   });
 
   test('without the option, suggestions are unchanged and carry no piece count', async () => {
