@@ -21,6 +21,8 @@ export interface FillArgs {
   wholeWords: boolean;
   /** Score these words at each mask instead of listing the model's candidates. */
   targets: string[] | undefined;
+  /** The second sentence of a BERT sentence pair (`text` is the first). */
+  pair: string | undefined;
 }
 
 /**
@@ -44,19 +46,21 @@ export async function fillCommand(args: FillArgs, context: CommandContext): Prom
   try {
     const info = await engine.load();
     const masks = findMaskTokens(text, info.maskToken);
-    if (masks.length === 0) {
+    const pair = args.pair === undefined ? undefined : { text: args.pair, masks: findMaskTokens(args.pair, info.maskToken) };
+    const count = masks.length + (pair?.masks.length ?? 0);
+    if (count === 0) {
       throw new UsageError(`No ${info.maskToken} in the text: write ${info.maskToken} where a word should be predicted`);
     }
     if (args.targets) {
-      const results = await engine.fill({ text, masks, maxTokens: args.maxTokens, targets: args.targets });
+      const results = await engine.fill({ text, masks, pair, maxTokens: args.maxTokens, targets: args.targets });
       context.stdout.write(args.json ? formatTargetsJson(results) : formatTargets(results));
       return 0;
     }
-    const joint = masks.length > 1 && !args.independent;
+    const joint = count > 1 && !args.independent;
     if (joint && args.wholeWords) {
       throw new UsageError('--whole-words fills one mask at a time: add --independent when the text has several masks');
     }
-    const results = await engine.fill({ text, masks, topK: args.topK, maxTokens: args.maxTokens, joint, wholeWords: args.wholeWords });
+    const results = await engine.fill({ text, masks, pair, topK: args.topK, maxTokens: args.maxTokens, joint, wholeWords: args.wholeWords });
     if (joint) {
       context.stdout.write(args.json ? formatJointJson(results) : formatJoint(results));
     } else {
@@ -99,7 +103,7 @@ function formatJointJson(results: MaskResult[]): string {
 export function formatJoint(results: MaskResult[]): string {
   const sequence = results.find((r) => r.joint)?.joint?.sequence;
   const tables = results.map((r, i) => {
-    const header = `mask ${i + 1} of ${results.length} (offset ${r.span.start}): `
+    const header = `mask ${i + 1} of ${results.length} (${where(r)}): `
       + (r.joint ? `filled at step ${r.joint.step + 1} with ${r.joint.chosen.token_str}` : 'not filled (no candidate)');
     return `${header}\n${table(r)}`;
   });
@@ -115,7 +119,7 @@ function formatTargetsJson(results: MaskResult[]): string {
 export function formatTargets(results: MaskResult[]): string {
   return results
     .map((result, i) => {
-      const header = results.length > 1 ? `mask ${i + 1} of ${results.length} (offset ${result.span.start})\n` : '';
+      const header = results.length > 1 ? `mask ${i + 1} of ${results.length} (${where(result)})\n` : '';
       const rows = [
         ['target', 'score', 'pieces', 'logprob'],
         ...(result.targets ?? []).map((t) => [t.word, t.score.toFixed(4), String(t.pieces), t.logProb.toFixed(3)]),
@@ -134,7 +138,7 @@ function formatJson(results: MaskResult[]): string {
 export function formatTables(results: MaskResult[]): string {
   return results
     .map((result, i) => {
-      const header = results.length > 1 ? `mask ${i + 1} of ${results.length} (offset ${result.span.start})\n` : '';
+      const header = results.length > 1 ? `mask ${i + 1} of ${results.length} (${where(result)})\n` : '';
       return header + table(result);
     })
     .join('\n');
@@ -158,6 +162,10 @@ function columns(rows: string[][]): string {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => displayWidth(r[c]))));
   const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : pad(cell, widths[c]))).join('  '));
   return lines.join('\n') + '\n';
+}
+
+function where(result: MaskResult): string {
+  return `${result.segment === 1 ? 'sentence 2, ' : ''}offset ${result.span.start}`;
 }
 
 function displayWidth(text: string): number {

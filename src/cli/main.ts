@@ -32,6 +32,8 @@ Commands:
                        are filled jointly, most confident first, each seeing the earlier words
     --whole-words      also propose words of 2-3 vocabulary pieces (score: mean per piece)
     --targets A,B,C    print the score of each of these words at each mask instead
+    --pair A B         a BERT sentence pair: [CLS] A [SEP] B [SEP], segment ids 0 then 1;
+                       masks may be in either sentence
     --verbose          log what the engine does to standard error
   embed [TEXT]         Print the mean-pooled last hidden state of TEXT (feature extraction)
     --file, --model, --threads as for fill; --json prints { dims, tokens, truncated, vector }
@@ -57,6 +59,7 @@ const OPTIONS = {
   independent: { type: 'boolean', default: false },
   'whole-words': { type: 'boolean', default: false },
   targets: { type: 'string' },
+  pair: { type: 'boolean', default: false },
   'cache-dir': { type: 'string' },
   quiet: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
@@ -76,7 +79,11 @@ export async function main(argv: string[], context: CommandContext): Promise<num
     switch (command) {
       case 'fill':
       case 'embed': {
-        if (rest.length > 1) throw new UsageError(`Expected one TEXT argument, got ${rest.length}: quote the sentence`);
+        if (values.pair && command === 'fill') {
+          if (rest.length !== 2) throw new UsageError(`Expected two sentences with --pair, got ${rest.length}: cloze fill --pair "First sentence." "Second [MASK]."`);
+        } else if (rest.length > 1) {
+          throw new UsageError(`Expected one TEXT argument, got ${rest.length}: quote the sentence`);
+        }
         const store = createCliStore({ positionals: [], values }, { env: context.env, logger });
         const spec = values.model ?? context.env.CLOZE_MODEL ?? (await store.catalogue()).default;
         let modelDir: string;
@@ -101,6 +108,7 @@ export async function main(argv: string[], context: CommandContext): Promise<num
             independent: values.independent,
             wholeWords: values['whole-words'],
             targets: targetsOption(values.targets),
+            pair: values.pair ? rest[1] : undefined,
           },
           { ...context, logger },
         );

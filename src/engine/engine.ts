@@ -188,7 +188,8 @@ export class Engine {
     await this.load();
     if (signal?.aborted) throw new CancelledError('aborted');
     const results = await this.enqueue<MaskResult[]>(posted, caller, signal);
-    return offset === 0 ? results : results.map((r) => shiftResult(r, offset));
+    // Spans in a pair's second sentence are offsets into that sentence, which is never cut.
+    return offset === 0 ? results : results.map((r) => (r.segment === 1 ? r : shiftResult(r, offset)));
   }
 
   /**
@@ -402,7 +403,9 @@ function cutForPosting(request: FillRequest): { posted: FillRequest; offset: num
   if (typeof request?.text !== 'string') {
     throw new TypeError(`Expected \`text\` to be a string, got \`${typeof request?.text}\``);
   }
-  if (!Array.isArray(request.masks) || request.masks.length === 0) {
+  // A sentence pair may have its masks in the second sentence only.
+  const pairMasks = request.pair?.masks?.length ?? 0;
+  if (!Array.isArray(request.masks) || (request.masks.length === 0 && pairMasks === 0)) {
     throw new TypeError('Expected `masks` to be a non-empty array of spans');
   }
   for (const span of request.masks) {
@@ -410,7 +413,7 @@ function cutForPosting(request: FillRequest): { posted: FillRequest; offset: num
       throw new RangeError(`Expected each mask span to lie inside the text (0..${request.text.length}), got \`${JSON.stringify(span)}\``);
     }
   }
-  if (request.text.length <= MAX_POSTED_CHARS) return { posted: request, offset: 0 };
+  if (request.text.length <= MAX_POSTED_CHARS || request.masks.length === 0) return { posted: request, offset: 0 };
   const first = Math.min(...request.masks.map((m) => m.start));
   const last = Math.max(...request.masks.map((m) => m.end));
   const margin = Math.max(0, Math.floor((MAX_POSTED_CHARS - (last - first)) / 2));

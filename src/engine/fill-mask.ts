@@ -1,6 +1,7 @@
 import { type Embedding, embedText } from './embed';
 import { jointFill } from './joint-fill';
 import { LruCache } from './lru-cache';
+import { buildPairWindow } from './pair-window';
 import { buildWindow, type MaskWindow } from './mask-window';
 import type { MaskedLm } from './masked-lm';
 import { matchCase, rankSuggestions } from './rank-suggestions';
@@ -54,14 +55,24 @@ export class FillMask {
     if (!Number.isInteger(maxTokens) || maxTokens < 1) {
       throw new RangeError(`Expected \`maxTokens\` to be a positive integer, got \`${maxTokens}\``);
     }
+    const tokenizer = this.lm.tokenizer;
+    const windowOptions = { maxTokens: Math.min(maxTokens, this.lm.config.maxPositions), maskToken: request.maskToken };
+    const pair = request.pair === undefined ? undefined : buildPairWindow(
+      { text: request.text, masks: request.masks },
+      { text: request.pair.text, masks: request.pair.masks ?? [] },
+      tokenizer,
+      windowOptions,
+    );
+    const window = pair ?? buildWindow(request.text, request.masks, tokenizer, windowOptions);
+    const results = await this.fillWindow(window, request, topK);
+    return pair ? results.map((r, i) => ({ ...r, segment: pair.maskSegments[i] })) : results;
+  }
+
+  private async fillWindow(window: MaskWindow, request: FillRequest, topK: number): Promise<MaskResult[]> {
+    const tokenizer = this.lm.tokenizer;
     const wholeWords = parseWholeWords(request.wholeWords);
     const targets = parseTargets(request.targets);
-    const tokenizer = this.lm.tokenizer;
-    const window = buildWindow(request.text, request.masks, tokenizer, {
-      maxTokens: Math.min(maxTokens, this.lm.config.maxPositions),
-      maskToken: request.maskToken,
-    });
-    const key = `${window.inputIds.join(',')}|${window.maskPositions.join(',')}`;
+    const key = `${window.inputIds.join(',')}|${window.tokenTypeIds.join('')}|${window.maskPositions.join(',')}`;
     let rows = this.cache.get(key);
     if (!rows) {
       rows = await this.lm.logitsAt({ inputIds: window.inputIds, tokenTypeIds: window.tokenTypeIds, maskPositions: window.maskPositions });

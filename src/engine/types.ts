@@ -93,6 +93,8 @@ export interface MaskResult {
    * with the earlier masks filled), `sequence` the window with every mask filled.
    */
   joint?: { step: number; chosen: Suggestion; sequence: string };
+  /** Only with `FillRequest.pair`: which sentence the span is in (offsets are into that sentence). */
+  segment?: 0 | 1;
 }
 
 /** What `Engine.fill` is asked for. */
@@ -149,6 +151,13 @@ export interface FillRequest {
    * `wholeWords`. @default false
    */
   joint?: boolean;
+  /**
+   * A BERT sentence pair: `text` is the first sentence and this the second;
+   * the model reads `[CLS] text [SEP] pair.text [SEP]` with segment ids 0 then
+   * 1. `pair.masks` are offsets into `pair.text`; their results come after
+   * those of `masks`, with `segment: 1`.
+   */
+  pair?: { text: string; masks?: Span[] };
 }
 
 /** What a loaded model reports about itself. */

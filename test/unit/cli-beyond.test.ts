@@ -68,6 +68,16 @@ describe('cloze fill: joint masks, whole words, targets', { skip: !fs.existsSync
     assert.ok(json[0].score > 0.001 && json[0].score < 0.05);
   });
 
+  test('--pair fills masks in either sentence of a pair and names the sentence', async () => {
+    const { code, stdout } = await cloze(['fill', '--pair', 'the sky is [MASK] .', 'the grass is [MASK] .', '--model', TINY, '--top-k', '2', '--independent']);
+    assert.equal(code, 0);
+    assert.match(stdout, /^mask 1 of 2 \(offset 11\)$/m);
+    assert.match(stdout, /^mask 2 of 2 \(sentence 2, offset 13\)$/m);
+    const bad = await cloze(['fill', '--pair', 'only one [MASK] .', '--model', TINY]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /Expected two sentences with --pair, got 1/);
+  });
+
   test('rejects an empty target', async () => {
     const { code, stderr } = await cloze(['fill', 'red sweet [MASK] .', '--model', TINY, '--targets', 'apple,,milk']);
     assert.equal(code, 2);
