@@ -7,7 +7,8 @@
  *
  * Prints the median of 7 runs (after 2 warm-ups) of: one plain fill; the same
  * with whole words (maxPieces 3, beam 4); the beam's rows batched into one run
- * against one run per row; three targets (1–3 pieces); a joint fill of two masks.
+ * against one run per row; three targets (1–3 pieces); a joint fill of two
+ * masks; one embedding.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   console.log(`4 rows, one run each                ${ms(await median(7, async () => { for (const r of rows) await lm.logitsAt({ inputIds: r, maskPositions: [position] }); }))}`);
   console.log(`targets (1, 2, 3 pieces)            ${ms(await median(7, () => fillMask.fill({ text, masks, targets: ['summer', 'strawberries', 'unbelievably'] })))}`);
   console.log(`joint fill, 2 masks (2 passes)      ${ms(await median(7, () => fillMask.fill({ text: two, masks: findMaskTokens(two, '[MASK]'), joint: true })))}`);
+  console.log(`embed (mean-pooled hidden state)    ${ms(await median(7, () => fillMask.embed(text.replace('[MASK]', 'summer'))))}`);
   await lm.release();
   fs.rmSync(cacheDir, { recursive: true, force: true });
 }
