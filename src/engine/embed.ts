@@ -29,13 +29,10 @@ export async function embedText(lm: MaskedLm, text: string): Promise<Embedding> 
     ids = [...ids.slice(0, max - suffix), ...ids.slice(ids.length - suffix)];
   }
   const { data, length, hidden } = await lm.hiddenStates(ids);
-  const attention = new Array<number>(length).fill(1);
+  // One unpadded text: the attention mask is all ones, so the masked mean is the plain mean.
   const vector = new Array<number>(hidden).fill(0);
-  let weight = 0;
   for (let t = 0; t < length; t++) {
-    if (attention[t] === 0) continue;
-    weight += attention[t];
     for (let d = 0; d < hidden; d++) vector[d] += data[t * hidden + d];
   }
-  return { vector: vector.map((v) => v / weight), tokens: length, truncated };
+  return { vector: vector.map((v) => v / length), tokens: length, truncated };
 }
