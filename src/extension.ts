@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import { registerCompareWordsCommand } from './editor/compare-words-command';
 import { EngineHost } from './editor/engine-host';
+import { registerFillAllMasksCommand } from './editor/fill-all-masks-command';
 import { registerHover } from './editor/hover';
 import { registerInlineCompletions } from './editor/inline-completions';
 import { ModelManager, registerModelCommands } from './editor/model-commands';
@@ -30,6 +32,8 @@ export function activate(context: vscode.ExtensionContext): void {
     registerInlineCompletions(engineHost, settings, log),
     registerHover(engineHost, settings, log),
     registerSuggestWordCommand(engineHost, settings, log),
+    registerFillAllMasksCommand(engineHost, settings, log),
+    registerCompareWordsCommand(engineHost, settings, log),
     registerReplaceRange(),
     registerModelCommands(models, engineHost, log),
     vscode.commands.registerCommand(SHOW_MENU_COMMAND, () => showMenu(settings)),

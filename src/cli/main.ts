@@ -9,6 +9,7 @@ import { type Logger, silentLogger } from '../engine/types';
 import { type CommandContext, UsageError } from './command';
 import { createCliStore, reportError as reportModelError } from './command-support';
 import { DOWNLOAD_USAGE, downloadCommand, obtainModel } from './download-command';
+import { embedCommand } from './embed-command';
 import { fillCommand } from './fill-command';
 import { MODELS_USAGE, modelsCommand } from './models-command';
 
@@ -27,7 +28,15 @@ Commands:
     --max-tokens N     the most model tokens around each mask (default 128)
     --threads N        inference threads (default: CPUs, at most 4)
     --json             print JSON as the Hugging Face fill-mask pipeline returns it
+    --independent      several masks: predict each on its own (the pipeline); by default they
+                       are filled jointly, most confident first, each seeing the earlier words
+    --whole-words      also propose words of 2-3 vocabulary pieces (score: mean per piece)
+    --targets A,B,C    print the score of each of these words at each mask instead
+    --pair A B         a BERT sentence pair: [CLS] A [SEP] B [SEP], segment ids 0 then 1;
+                       masks may be in either sentence
     --verbose          log what the engine does to standard error
+  embed [TEXT]         Print the mean-pooled last hidden state of TEXT (feature extraction)
+    --file, --model, --threads as for fill; --json prints { dims, tokens, truncated, vector }
   ${MODELS_USAGE}
   ${DOWNLOAD_USAGE}
     --cache-dir DIR    where downloaded models live (default: the user cache folder)
@@ -47,6 +56,10 @@ const OPTIONS = {
   'max-tokens': { type: 'string' },
   threads: { type: 'string' },
   json: { type: 'boolean', default: false },
+  independent: { type: 'boolean', default: false },
+  'whole-words': { type: 'boolean', default: false },
+  targets: { type: 'string' },
+  pair: { type: 'boolean', default: false },
   'cache-dir': { type: 'string' },
   quiet: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
@@ -64,8 +77,13 @@ export async function main(argv: string[], context: CommandContext): Promise<num
     }
     const logger = values.verbose ? stderrLogger(context.stderr) : context.logger;
     switch (command) {
-      case 'fill': {
-        if (rest.length > 1) throw new UsageError(`Expected one TEXT argument, got ${rest.length}: quote the sentence`);
+      case 'fill':
+      case 'embed': {
+        if (values.pair && command === 'fill') {
+          if (rest.length !== 2) throw new UsageError(`Expected two sentences with --pair, got ${rest.length}: cloze fill --pair "First sentence." "Second [MASK]."`);
+        } else if (rest.length > 1) {
+          throw new UsageError(`Expected one TEXT argument, got ${rest.length}: quote the sentence`);
+        }
         const store = createCliStore({ positionals: [], values }, { env: context.env, logger });
         const spec = values.model ?? context.env.CLOZE_MODEL ?? (await store.catalogue()).default;
         let modelDir: string;
@@ -73,6 +91,10 @@ export async function main(argv: string[], context: CommandContext): Promise<num
           modelDir = await obtainModel(store, spec, context.stderr, { quiet: values.quiet });
         } catch (error) {
           return reportModelError(error, context.stderr);
+        }
+        if (command === 'embed') {
+          const threads = values.threads === undefined ? undefined : integerOption('--threads', values.threads, 1);
+          return await embedCommand({ text: rest[0], file: values.file, modelDir, threads, json: values.json }, { ...context, logger });
         }
         return await fillCommand(
           {
@@ -83,6 +105,10 @@ export async function main(argv: string[], context: CommandContext): Promise<num
             maxTokens: integerOption('--max-tokens', values['max-tokens'], 128),
             threads: values.threads === undefined ? undefined : integerOption('--threads', values.threads, 1),
             json: values.json,
+            independent: values.independent,
+            wholeWords: values['whole-words'],
+            targets: targetsOption(values.targets),
+            pair: values.pair ? rest[1] : undefined,
           },
           { ...context, logger },
         );
@@ -97,6 +123,13 @@ export async function main(argv: string[], context: CommandContext): Promise<num
   } catch (error) {
     return reportError(error, context);
   }
+}
+
+function targetsOption(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const words = raw.split(',').map((w) => w.trim());
+  if (words.some((w) => w.length === 0)) throw new UsageError(`Expected --targets to be words separated by commas, got \`${raw}\``);
+  return words;
 }
 
 function integerOption(name: string, raw: string | undefined, fallback: number): number {

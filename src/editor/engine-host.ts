@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { Engine, type EngineState } from '../engine/engine';
 import { isCancellation } from '../engine/errors';
 import { blankSpans, markdownCodeSpans, overlapsAny } from '../engine/markdown-code';
-import type { MaskResult, Span } from '../engine/types';
+import type { FillRequest, MaskResult, Span } from '../engine/types';
 import type { ClozeSettings } from './settings';
 import { TYPED_MASK } from './targets';
 
@@ -26,6 +26,8 @@ export interface DocumentFill {
   /** `inline`, `hover`, `command`: a newer request from the same caller supersedes an older one. */
   caller: string;
   token?: vscode.CancellationToken;
+  /** Engine options beyond the settings: a joint fill, target words. */
+  options?: Pick<FillRequest, 'joint' | 'targets'>;
 }
 
 /** A result mapped back onto the document. */
@@ -130,7 +132,7 @@ export class EngineHost implements vscode.Disposable {
    * @throws what the engine throws, except cancellation.
    */
   async fill(request: DocumentFill): Promise<(DocumentResult | undefined)[] | undefined> {
-    const { document, ranges, caller, token } = request;
+    const { document, ranges, caller, token, options } = request;
     const settings = this.getSettings();
     const version = document.version;
     const engine = await this.getEngine();
@@ -157,7 +159,7 @@ export class EngineHost implements vscode.Disposable {
       let results: MaskResult[];
       try {
         results = await engine.fill(
-          { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words' },
+          { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words', ...options },
           { caller, signal: abort.signal },
         );
       } catch (error) {

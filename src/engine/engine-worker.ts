@@ -44,6 +44,16 @@ async function handle(message: ToWorker): Promise<void> {
       // Nothing runs in onnxruntime now (messages are handled in order), so
       // the thread can end without taking the process down with it.
       return process.exit(0);
+    case 'embed': {
+      try {
+        if (!fillMask) throw new Error('No model loaded');
+        const embedding = await (await fillMask).embed(message.text);
+        send({ type: 'embedding', id: message.id, embedding });
+      } catch (error) {
+        send({ type: 'error', id: message.id, error: serializeError(error) });
+      }
+      return;
+    }
     case 'fill': {
       try {
         if (!fillMask) throw new Error('No model loaded');

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, WorkerError } from './errors';
+import type { Embedding } from './embed';
 import { deserializeError, type FromWorker, type LoadOptions, type ToWorker } from './protocol';
 import { type FillRequest, type Logger, type MaskResult, type ModelInfo, silentLogger } from './types';
 
@@ -83,10 +84,11 @@ export type EngineState =
 
 interface Pending {
   id: number;
-  request: FillRequest;
+  /** A fill request, or the text of an `embed` call. */
+  request: FillRequest | { embed: string };
   caller: string | undefined;
   signal: AbortSignal | undefined;
-  resolve(results: MaskResult[]): void;
+  resolve(value: never): void;
   reject(error: Error): void;
   onAbort?: () => void;
 }
@@ -216,7 +218,28 @@ export class Engine {
     const { posted, offset } = cutForPosting(request);
     await this.load();
     if (signal?.aborted) throw new CancelledError('aborted');
-    const results = await new Promise<MaskResult[]>((resolve, reject) => {
+    const results = await this.enqueue<MaskResult[]>(posted, caller, signal);
+    // Spans in a pair's second sentence are offsets into that sentence, which is never cut.
+    return offset === 0 ? results : results.map((r) => (r.segment === 1 ? r : shiftResult(r, offset)));
+  }
+
+  /**
+   * Feature extraction: the mean-pooled last hidden state of `text` (see
+   * `embedText` in embed.ts). Queued with the fill requests.
+   * @throws {ModelError} when the model's graph does not expose the hidden state.
+   * @throws {CancelledError} when aborted or disposed.
+   */
+  async embed(text: string, options: FillOptions = {}): Promise<Embedding> {
+    const { signal, caller } = options;
+    if (typeof text !== 'string') throw new TypeError(`Expected \`text\` to be a string, got \`${String(text)}\``);
+    if (signal?.aborted) throw new CancelledError('aborted');
+    await this.load();
+    if (signal?.aborted) throw new CancelledError('aborted');
+    return this.enqueue<Embedding>({ embed: text }, caller, signal);
+  }
+
+  private enqueue<T>(request: Pending['request'], caller: string | undefined, signal: AbortSignal | undefined): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       if (caller !== undefined) {
         for (const queued of this.queue.filter((p) => p.caller === caller)) {
           this.removeQueued(queued);
@@ -224,7 +247,7 @@ export class Engine {
           queued.reject(new CancelledError('superseded'));
         }
       }
-      const pending: Pending = { id: this.nextId++, request: posted, caller, signal, resolve, reject };
+      const pending: Pending = { id: this.nextId++, request, caller, signal, resolve: resolve as (value: never) => void, reject };
       if (signal) {
         pending.onAbort = () => this.abort(pending);
         signal.addEventListener('abort', pending.onAbort, { once: true });
@@ -232,7 +255,6 @@ export class Engine {
       this.queue.push(pending);
       this.pump();
     });
-    return offset === 0 ? results : results.map((r) => shiftResult(r, offset));
   }
 
   /**
@@ -290,6 +312,7 @@ export class Engine {
         this.pump();
         return;
       case 'result':
+      case 'embedding':
       case 'error': {
         if (message.type === 'error' && message.id === null) {
           const error = deserializeError(message.error);
@@ -306,7 +329,8 @@ export class Engine {
         const pending = this.inFlight;
         if (!pending || pending.id !== message.id) return;
         this.finishInFlight();
-        if (message.type === 'result') pending.resolve(message.results);
+        if (message.type === 'result') pending.resolve(message.results as never);
+        else if (message.type === 'embedding') pending.resolve(message.embedding as never);
         else pending.reject(deserializeError(message.error));
         this.pump();
         return;
@@ -342,7 +366,8 @@ export class Engine {
     this.inFlightTimer.unref();
     this.counts.posted++;
     this.outstanding++;
-    post(this.worker, { type: 'fill', id: pending.id, request: pending.request });
+    const request = pending.request;
+    post(this.worker, 'embed' in request ? { type: 'embed', id: pending.id, text: request.embed } : { type: 'fill', id: pending.id, request });
   }
 
   private onTimeout(pending: Pending): void {
@@ -448,7 +473,9 @@ function cutForPosting(request: FillRequest): { posted: FillRequest; offset: num
   if (typeof request?.text !== 'string') {
     throw new TypeError(`Expected \`text\` to be a string, got \`${typeof request?.text}\``);
   }
-  if (!Array.isArray(request.masks) || request.masks.length === 0) {
+  // A sentence pair may have its masks in the second sentence only.
+  const pairMasks = request.pair?.masks?.length ?? 0;
+  if (!Array.isArray(request.masks) || (request.masks.length === 0 && pairMasks === 0)) {
     throw new TypeError('Expected `masks` to be a non-empty array of spans');
   }
   if (request.masks.length > MAX_MASKS_PER_REQUEST) {
@@ -459,7 +486,7 @@ function cutForPosting(request: FillRequest): { posted: FillRequest; offset: num
       throw new RangeError(`Expected each mask span to lie inside the text (0..${request.text.length}), got \`${JSON.stringify(span)}\``);
     }
   }
-  if (request.text.length <= MAX_POSTED_CHARS) return { posted: request, offset: 0 };
+  if (request.text.length <= MAX_POSTED_CHARS || request.masks.length === 0) return { posted: request, offset: 0 };
   const first = Math.min(...request.masks.map((m) => m.start));
   const last = Math.max(...request.masks.map((m) => m.end));
   const margin = Math.max(0, Math.floor((MAX_POSTED_CHARS - (last - first)) / 2));

@@ -1,8 +1,12 @@
+import { type Embedding, embedText } from './embed';
+import { jointFill } from './joint-fill';
 import { LruCache } from './lru-cache';
-import { buildWindow } from './mask-window';
+import { buildPairWindow } from './pair-window';
+import { buildWindow, type MaskWindow } from './mask-window';
 import type { MaskedLm } from './masked-lm';
-import { rankSuggestions } from './rank-suggestions';
-import type { FillRequest, MaskResult, ModelInfo } from './types';
+import { matchCase, rankSuggestions } from './rank-suggestions';
+import type { FillRequest, MaskResult, ModelInfo, Suggestion, TargetScore } from './types';
+import { meanLogProb, scorePieces, searchWholeWords, type WholeWordSearch } from './whole-words';
 
 /**
  * The fill-mask pipeline inside the worker: document text and mask spans →
@@ -34,6 +38,11 @@ export class FillMask {
     };
   }
 
+  /** Feature extraction; see {@link embedText}. */
+  async embed(text: string): Promise<Embedding> {
+    return embedText(this.lm, text);
+  }
+
   /**
    * @throws {TypeError|RangeError} for a malformed request (see {@link buildWindow}).
    */
@@ -47,16 +56,114 @@ export class FillMask {
       throw new RangeError(`Expected \`maxTokens\` to be a positive integer, got \`${maxTokens}\``);
     }
     const tokenizer = this.lm.tokenizer;
-    const window = buildWindow(request.text, request.masks, tokenizer, {
-      maxTokens: Math.min(maxTokens, this.lm.config.maxPositions),
-      maskToken: request.maskToken,
-    });
-    const key = `${window.inputIds.join(',')}|${window.maskPositions.join(',')}`;
+    const windowOptions = { maxTokens: Math.min(maxTokens, this.lm.config.maxPositions), maskToken: request.maskToken };
+    const pair = request.pair === undefined ? undefined : buildPairWindow(
+      { text: request.text, masks: request.masks },
+      { text: request.pair.text, masks: request.pair.masks ?? [] },
+      tokenizer,
+      windowOptions,
+    );
+    const window = pair ?? buildWindow(request.text, request.masks, tokenizer, windowOptions);
+    const results = await this.fillWindow(window, request, topK);
+    return pair ? results.map((r, i) => ({ ...r, segment: pair.maskSegments[i] })) : results;
+  }
+
+  private async fillWindow(window: MaskWindow, request: FillRequest, topK: number): Promise<MaskResult[]> {
+    const tokenizer = this.lm.tokenizer;
+    const wholeWords = parseWholeWords(request.wholeWords);
+    const targets = parseTargets(request.targets);
+    const key = `${window.inputIds.join(',')}|${window.tokenTypeIds.join('')}|${window.maskPositions.join(',')}`;
     let rows = this.cache.get(key);
     if (!rows) {
       rows = await this.lm.logitsAt({ inputIds: window.inputIds, tokenTypeIds: window.tokenTypeIds, maskPositions: window.maskPositions });
       this.cache.set(key, rows);
     }
-    return rows.map((logits, maskIndex) => rankSuggestions(logits, { tokenizer, window, maskIndex, topK, filter: request.filter }));
+    const filter = wholeWords ? 'words' : request.filter;
+    if (request.joint) {
+      if (wholeWords) throw new TypeError('Expected `joint` or `wholeWords`, got both: joint filling places one piece per mask');
+      const results = await jointFill(this.lm, window, { topK, filter, first: rows });
+      if (targets) for (let i = 0; i < results.length; i++) results[i].targets = await this.scoreTargets(window, i, targets);
+      return results;
+    }
+    const results = rows.map((logits, maskIndex) => rankSuggestions(logits, { tokenizer, window, maskIndex, topK, filter }));
+    for (let maskIndex = 0; maskIndex < results.length; maskIndex++) {
+      if (wholeWords) results[maskIndex].suggestions = await this.mergeWholeWords(window, maskIndex, results[maskIndex].suggestions, topK, wholeWords);
+      if (targets) results[maskIndex].targets = await this.scoreTargets(window, maskIndex, targets);
+    }
+    return results;
   }
+
+  /** The one-piece suggestions merged with multi-piece words, best mean log-probability first. */
+  private async mergeWholeWords(window: MaskWindow, maskIndex: number, single: Suggestion[], topK: number, search: WholeWordSearch): Promise<Suggestion[]> {
+    const tokenizer = this.lm.tokenizer;
+    const mask = window.masks[maskIndex];
+    const key = (s: string): string => tokenizer.normalize(s).trim().toLowerCase();
+    const seen = new Set(single.map((s) => key(s.word)));
+    if (!mask.isMaskToken) seen.add(key(mask.text));
+    const caseSource = mask.isMaskToken || (mask.text.match(/\p{L}/gu) ?? []).length === 1 ? undefined : mask.text;
+    const singleMask = window.inputIds.filter((id) => id === tokenizer.maskTokenId).length === 1;
+    const merged: Suggestion[] = single.map((s) => ({ ...s, pieces: 1, tokens: [s.token] }));
+    for (const candidate of await searchWholeWords(this.lm, window, maskIndex, search)) {
+      const tokenStr = tokenizer.decode(candidate.ids).trim();
+      const word = matchCase(tokenStr, caseSource, mask.sentenceStart);
+      if (seen.has(key(word))) continue;
+      seen.add(key(word));
+      const ids = window.inputIds.slice(0, mask.position).concat(candidate.ids, window.inputIds.slice(mask.position + 1));
+      merged.push({
+        score: Math.exp(meanLogProb(candidate)),
+        token: candidate.ids[0],
+        token_str: tokenStr,
+        sequence: tokenizer.decode(ids.filter((x) => x !== tokenizer.padTokenId), { skipSpecialTokens: singleMask }),
+        word,
+        pieces: candidate.ids.length,
+        tokens: candidate.ids,
+      });
+    }
+    return merged.sort((a, b) => b.score - a.score || (a.pieces ?? 1) - (b.pieces ?? 1)).slice(0, topK);
+  }
+
+  private async scoreTargets(window: MaskWindow, maskIndex: number, targets: string[]): Promise<TargetScore[]> {
+    const tokenizer = this.lm.tokenizer;
+    const mask = window.masks[maskIndex];
+    const afterSpace = mask.textOffset > 0 && /\s/.test(window.text[mask.textOffset - 1]);
+    const words = targets.map((word) => {
+      const ids = tokenizer.encodePiece(tokenizer.encodesWhitespace && afterSpace ? ` ${word}` : word);
+      if (ids.length === 0 || ids.length > MAX_TARGET_PIECES) {
+        throw new RangeError(`Expected each target to be 1 to ${MAX_TARGET_PIECES} vocabulary pieces, got \`${word}\` (${ids.length})`);
+      }
+      return ids;
+    });
+    const scored = await scorePieces(this.lm, window, maskIndex, words);
+    return scored.map((c, i) => ({ word: targets[i], tokens: c.ids, pieces: c.ids.length, logProb: c.logProb, score: Math.exp(meanLogProb(c)) }));
+  }
+}
+
+const MAX_TARGET_PIECES = 8;
+
+function parseWholeWords(option: FillRequest['wholeWords']): WholeWordSearch | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (option === true) return { maxPieces: 3, beam: 4 };
+  if (typeof option !== 'object' || option === null) {
+    throw new TypeError(`Expected \`wholeWords\` to be a boolean or { maxPieces, beam }, got \`${String(option)}\``);
+  }
+  const maxPieces = option.maxPieces ?? 3;
+  const beam = option.beam ?? 4;
+  if (!Number.isInteger(maxPieces) || maxPieces < 2 || maxPieces > 4) {
+    throw new RangeError(`Expected \`wholeWords.maxPieces\` to be an integer from 2 to 4, got \`${maxPieces}\``);
+  }
+  if (!Number.isInteger(beam) || beam < 1 || beam > 16) {
+    throw new RangeError(`Expected \`wholeWords.beam\` to be an integer from 1 to 16, got \`${beam}\``);
+  }
+  return { maxPieces, beam };
+}
+
+function parseTargets(targets: FillRequest['targets']): string[] | undefined {
+  if (targets === undefined) return undefined;
+  if (!Array.isArray(targets) || targets.length < 1 || targets.length > 50) {
+    throw new RangeError(`Expected \`targets\` to be 1 to 50 words, got \`${String(targets)}\``);
+  }
+  return targets.map((t) => {
+    if (typeof t !== 'string' || t.trim().length === 0) throw new TypeError(`Expected every target to be a non-empty string, got \`${String(t)}\``);
+    return t.trim();
+  });
 }

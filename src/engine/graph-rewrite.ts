@@ -41,6 +41,13 @@ import { type Logger, silentLogger } from './types';
 /** The name of the input that the rewritten graph takes: int64 `[n]` positions along the sequence. */
 export const MASK_POSITIONS_INPUT = 'mask_positions';
 
+/**
+ * The extra output of the rewritten graph: the encoder's last hidden state,
+ * float `[batch, sequence, hidden]` (the input of the MLM head's transform),
+ * for feature extraction. Only computed when it is asked for.
+ */
+export const HIDDEN_STATE_OUTPUT = 'cloze_last_hidden_state';
+
 /** Marks a rewritten file; bump the number when the rewrite changes, so that old cache files are redone. */
 const REWRITE_TAG = 'head-at-mask/2';
 const TAG_KEY = 'cloze.rewrite';
@@ -212,6 +219,8 @@ interface RewritePlan {
   gathered: string;
   /** Values whose sequence axis becomes the mask axis (their declared shapes are dropped). */
   reshaped: Set<string>;
+  /** The encoder's output (the last LayerNorm before the head's own), exposed as {@link HIDDEN_STATE_OUTPUT}; undefined when not found. */
+  encoderOutput: string | undefined;
 }
 
 const ELEMENTWISE = new Set(['Add', 'Mul', 'Sub', 'Div']);
@@ -290,7 +299,28 @@ function planRewrite(graph: GraphParts): RewritePlan {
     throw notRecognised(`the decoder's input \`${hidden}\` is not the output of a LayerNormalization`);
   }
   reshaped.add(decoder.output[0]);
-  return { decoder, gathered: activation, reshaped };
+  return { decoder, gathered: activation, reshaped, encoderOutput: findEncoderOutput(hidden, producer, facts) };
+}
+
+/**
+ * The nearest LayerNorm output upstream of the head's LayerNorm output
+ * `headOutput`, walking back breadth first over non-constant inputs: the head
+ * is `LayerNorm(gelu(dense(x)))` with no residual, so that is `x`, the
+ * encoder's last hidden state. Undefined when none is found within a few dozen nodes.
+ */
+function findEncoderOutput(headOutput: string, producer: Map<string, { node: onnx.NodeProto; index: number }>, facts: TensorFacts): string | undefined {
+  const seen = new Set([headOutput]);
+  const queue = [headOutput];
+  for (let steps = 0; queue.length > 0 && steps < 64; steps++) {
+    const value = queue.shift() as string;
+    for (const input of producer.get(value)?.node.input ?? []) {
+      if (input === '' || seen.has(input) || facts.isConstant(input)) continue;
+      if (isLayerNormOutput(input, producer, facts)) return input;
+      seen.add(input);
+      queue.push(input);
+    }
+  }
+  return undefined;
 }
 
 function notRecognised(why: string): UnrecognizedGraphError {
@@ -457,6 +487,20 @@ function rewriteGraph(graph: GraphParts, plan: RewritePlan, external: ExternalLa
     type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [{ dimParam: 'mask_count' }] } } },
   });
   pieces.push(field(11, onnx.ValueInfoProto.encode(maskPositions).finish()));
+  if (plan.encoderOutput !== undefined && !used.has(HIDDEN_STATE_OUTPUT)) {
+    // An Identity gives the output a stable name whatever the exporter called the tensor.
+    const identity = onnx.NodeProto.create({
+      name: fresh('/cloze/hidden_state/Identity'),
+      opType: 'Identity',
+      input: [plan.encoderOutput],
+      output: [HIDDEN_STATE_OUTPUT],
+    });
+    const hiddenState = onnx.ValueInfoProto.create({
+      name: HIDDEN_STATE_OUTPUT,
+      type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: 'batch' }, { dimParam: 'sequence' }, { dimParam: 'hidden' }] } } },
+    });
+    pieces.push(field(1, onnx.NodeProto.encode(identity).finish()), field(12, onnx.ValueInfoProto.encode(hiddenState).finish()));
+  }
   return pieces;
 }
 

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as Ort from 'onnxruntime-node';
 import { ModelError } from './errors';
-import { MASK_POSITIONS_INPUT, prepareHeadAtMask, removeRewrite } from './graph-rewrite';
+import { HIDDEN_STATE_OUTPUT, MASK_POSITIONS_INPUT, prepareHeadAtMask, removeRewrite } from './graph-rewrite';
 import type { Logger } from './types';
 import { WordTokenizer } from './word-tokenizer';
 
@@ -197,31 +197,52 @@ export class MaskedLm {
    *   position lies outside it.
    */
   async logitsAt(input: ModelInput): Promise<Float32Array[]> {
-    const length = input.inputIds.length;
+    return (await this.logitsAtBatch([input.inputIds], input.tokenTypeIds, input.maskPositions))[0];
+  }
+
+  /**
+   * Runs one forward pass over a batch of inputs of the same length that share
+   * their segment ids and their mask positions (beams of a search, candidate
+   * words of the same piece count), and returns, per input, the logits at each
+   * of `maskPositions`. The batch dimension of our models is dynamic, so `n`
+   * inputs cost one `run` rather than `n`.
+   * @param inputIds - one or more rows of the same length.
+   * @param tokenTypeIds - segment ids for every row; all 0 when absent.
+   * @param maskPositions - positions whose vocabulary distribution is wanted.
+   * @throws {RangeError} when the batch is empty, rows differ in length, a row
+   *   is longer than the model allows or a position lies outside it.
+   */
+  async logitsAtBatch(inputIds: readonly (readonly number[])[], tokenTypeIds: readonly number[] | undefined, maskPositions: readonly number[]): Promise<Float32Array[][]> {
+    const batch = inputIds.length;
+    if (batch === 0) throw new RangeError('Expected at least one input row, got none');
+    const length = inputIds[0].length;
     if (length === 0 || length > this.config.maxPositions) {
       throw new RangeError(`Expected 1 to ${this.config.maxPositions} input ids, got ${length}`);
     }
-    for (const p of input.maskPositions) {
+    const ragged = inputIds.find((row) => row.length !== length);
+    if (ragged) throw new RangeError(`Expected every row of a batch to hold ${length} ids, got one of ${ragged.length}`);
+    for (const p of maskPositions) {
       if (!Number.isInteger(p) || p < 0 || p >= length) {
         throw new RangeError(`Expected mask positions inside the input (0..${length - 1}), got \`${p}\``);
       }
     }
     const feeds: Record<string, Ort.Tensor> = {};
-    const int64 = (values: ArrayLike<number>, dims = [1, length]) =>
+    const int64 = (values: ArrayLike<number>, dims = [batch, length]) =>
       new this.ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
+    const repeated = (row: readonly number[]): number[] => Array.from({ length: batch }, () => row).flat();
     for (const name of this.session.inputNames) {
       switch (name) {
         case 'input_ids':
-          feeds[name] = int64(input.inputIds);
+          feeds[name] = int64(inputIds.flat());
           break;
         case 'attention_mask':
-          feeds[name] = int64(new Array<number>(length).fill(1));
+          feeds[name] = int64(new Array<number>(batch * length).fill(1));
           break;
         case 'token_type_ids':
-          feeds[name] = int64(input.tokenTypeIds ?? new Array<number>(length).fill(0));
+          feeds[name] = int64(repeated(tokenTypeIds ?? new Array<number>(length).fill(0)));
           break;
         case MASK_POSITIONS_INPUT:
-          feeds[name] = int64(input.maskPositions, [input.maskPositions.length]);
+          feeds[name] = int64(maskPositions, [maskPositions.length]);
           break;
       }
     }
@@ -229,15 +250,55 @@ export class MaskedLm {
     const data = output.data as Float32Array;
     // The rewritten graph gives one row per mask; the stock graph one per input position.
     const atMask = this.graph === 'head-at-mask';
-    const rows = atMask ? input.maskPositions.length : length;
+    const rows = atMask ? maskPositions.length : length;
     const vocab = Number(output.dims[output.dims.length - 1]);
-    if (output.dims.length !== 3 || Number(output.dims[1]) !== rows || data.length !== rows * vocab) {
-      throw new ModelError('invalid-model', `Expected \`logits\` of shape [1, ${rows}, vocab] from ${this.modelFile}, got [${output.dims.join(', ')}]`, this.modelFile);
+    if (output.dims.length !== 3 || Number(output.dims[0]) !== batch || Number(output.dims[1]) !== rows || data.length !== batch * rows * vocab) {
+      throw new ModelError('invalid-model', `Expected \`logits\` of shape [${batch}, ${rows}, vocab] from ${this.modelFile}, got [${output.dims.join(', ')}]`, this.modelFile);
     }
-    return input.maskPositions.map((p, k) => {
-      const row = atMask ? k : p;
-      return data.slice(row * vocab, (row + 1) * vocab);
-    });
+    return Array.from({ length: batch }, (_, b) =>
+      maskPositions.map((p, k) => {
+        const row = b * rows + (atMask ? k : p);
+        return data.slice(row * vocab, (row + 1) * vocab);
+      }),
+    );
+  }
+
+  /** Whether the session exposes the encoder's last hidden state (the rewritten graph does; see {@link hiddenStates}). */
+  get hasHiddenStates(): boolean {
+    return this.session.outputNames.includes(HIDDEN_STATE_OUTPUT);
+  }
+
+  /**
+   * Runs the encoder over one input and returns its last hidden state, one
+   * row of `hidden` floats per input position (row-major `[length, hidden]`).
+   * The MLM decoder is not run: only the outputs asked for are computed.
+   * @throws {ModelError} when the graph does not expose the hidden state
+   *   (the stock graph, or a graph the rewrite did not recognise).
+   * @throws {RangeError} when the input is empty or longer than the model allows.
+   */
+  async hiddenStates(inputIds: readonly number[], tokenTypeIds?: readonly number[]): Promise<{ data: Float32Array; length: number; hidden: number }> {
+    if (!this.hasHiddenStates) {
+      throw new ModelError('invalid-model', `${this.modelFile} runs as the ${this.graph} graph, which does not expose the encoder's hidden state (the head-at-mask rewrite adds it)`, this.modelFile);
+    }
+    const length = inputIds.length;
+    if (length === 0 || length > this.config.maxPositions) {
+      throw new RangeError(`Expected 1 to ${this.config.maxPositions} input ids, got ${length}`);
+    }
+    const int64 = (values: ArrayLike<number>, dims = [1, length]) =>
+      new this.ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
+    const feeds: Record<string, Ort.Tensor> = {};
+    for (const name of this.session.inputNames) {
+      if (name === 'input_ids') feeds[name] = int64(inputIds);
+      else if (name === 'attention_mask') feeds[name] = int64(new Array<number>(length).fill(1));
+      else if (name === 'token_type_ids') feeds[name] = int64(tokenTypeIds ?? new Array<number>(length).fill(0));
+      else if (name === MASK_POSITIONS_INPUT) feeds[name] = int64([0], [1]);
+    }
+    const output = (await this.session.run(feeds, [HIDDEN_STATE_OUTPUT]))[HIDDEN_STATE_OUTPUT];
+    const hidden = Number(output.dims[2]);
+    if (output.dims.length !== 3 || Number(output.dims[1]) !== length || (output.data as Float32Array).length !== length * hidden) {
+      throw new ModelError('invalid-model', `Expected \`${HIDDEN_STATE_OUTPUT}\` of shape [1, ${length}, hidden], got [${output.dims.join(', ')}]`, this.modelFile);
+    }
+    return { data: (output.data as Float32Array).slice(), length, hidden };
   }
 
   /** Frees the native session. */

@@ -3,6 +3,7 @@
  * sides import this file; it holds types and the error (de)serialisation only.
  */
 import { CancelledError, ModelError, type ModelErrorCode, WorkerError } from './errors';
+import type { Embedding } from './embed';
 import type { FillRequest, MaskResult, ModelInfo } from './types';
 
 /** Options the worker needs to load a model. */
@@ -21,12 +22,14 @@ export interface LoadOptions {
 export type ToWorker =
   | { type: 'load'; options: LoadOptions }
   | { type: 'fill'; id: number; request: FillRequest }
+  | { type: 'embed'; id: number; text: string }
   /** End the thread once the messages before this one are handled. */
   | { type: 'exit' };
 
 export type FromWorker =
   | { type: 'loaded'; info: ModelInfo }
   | { type: 'result'; id: number; results: MaskResult[] }
+  | { type: 'embedding'; id: number; embedding: Embedding }
   | { type: 'error'; id: number | null; error: SerializedError }
   | { type: 'log'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error'; message: string };
 

@@ -40,6 +40,33 @@ export interface Suggestion {
   sequence: string;
   /** What to put into the document: `token_str` with the replaced word's capitalisation. */
   word: string;
+  /**
+   * Only with `FillRequest.wholeWords`: how many vocabulary pieces the word has
+   * (1 for a single token). For a word of several pieces, `token` is its first
+   * piece, `token_str` the decoded word, and `score` is `exp(logProb / pieces)`:
+   * the geometric mean of the pieces' chain-rule probabilities (see
+   * `whole-words.ts`), the same scale as a one-piece word's probability.
+   */
+  pieces?: number;
+  /** Only with `FillRequest.wholeWords`: the vocabulary ids of all pieces. */
+  tokens?: number[];
+}
+
+/** A word scored in place of a mask (`FillRequest.targets`). */
+export interface TargetScore {
+  /** The target as given, trimmed. */
+  word: string;
+  /** Its vocabulary ids at this position (one or more pieces). */
+  tokens: number[];
+  /** `tokens.length`. */
+  pieces: number;
+  /** Chain-rule log-probability of the whole word (natural log, sum over pieces). */
+  logProb: number;
+  /**
+   * `exp(logProb / pieces)`, 0..1: for a one-piece word its softmax probability
+   * (the pipeline's `targets` score); for more pieces the geometric mean per piece.
+   */
+  score: number;
 }
 
 /** The result for one mask span. */
@@ -58,6 +85,16 @@ export interface MaskResult {
   original?: { token: number; score: number };
   /** Ranked candidates, best first, at most `topK`. */
   suggestions: Suggestion[];
+  /** Only with `FillRequest.targets`: each target's score here, in the order given. */
+  targets?: TargetScore[];
+  /**
+   * Only with `FillRequest.joint`: `step` is when this mask was filled (0 first),
+   * `chosen` the word it got (`suggestions[0]`, which were ranked at that step,
+   * with the earlier masks filled), `sequence` the window with every mask filled.
+   */
+  joint?: { step: number; chosen: Suggestion; sequence: string };
+  /** Only with `FillRequest.pair`: which sentence the span is in (offsets are into that sentence). */
+  segment?: 0 | 1;
 }
 
 /** What `Engine.fill` is asked for. */
@@ -89,6 +126,38 @@ export interface FillRequest {
    * @default 'words' for a word being replaced, 'none' for a typed mask
    */
   filter?: 'none' | 'words';
+  /**
+   * Also propose words the vocabulary splits into 2 to `maxPieces` pieces: the
+   * mask is widened to `k` mask ids and filled left to right by a beam search
+   * of width `beam` (first piece a word start, the others `##` pieces). The
+   * result merges them with the one-piece words (the `words` filter is then
+   * implied) by mean log-probability per piece; see `Suggestion.pieces`.
+   * Costs `2 + … + maxPieces` extra forward passes per mask, each batched over the beam.
+   * `true` means `{ maxPieces: 3, beam: 4 }`.
+   * @default false
+   */
+  wholeWords?: boolean | { maxPieces?: number; beam?: number };
+  /**
+   * Score these words at every mask instead of (in addition to) the model's
+   * own candidates, as the pipeline's `targets` does, but a word of several
+   * pieces is scored whole: `k` masks, chain rule left to right
+   * (`MaskResult.targets`). 1 to 50 non-empty words.
+   */
+  targets?: string[];
+  /**
+   * Fill the masks jointly rather than independently: most confident mask
+   * first, then a fresh forward pass with its word in place, and so on
+   * (`n` passes for `n` masks; see `MaskResult.joint`). Not combined with
+   * `wholeWords`. @default false
+   */
+  joint?: boolean;
+  /**
+   * A BERT sentence pair: `text` is the first sentence and this the second;
+   * the model reads `[CLS] text [SEP] pair.text [SEP]` with segment ids 0 then
+   * 1. `pair.masks` are offsets into `pair.text`; their results come after
+   * those of `masks`, with `segment: 1`.
+   */
+  pair?: { text: string; masks?: Span[] };
 }
 
 /** What a loaded model reports about itself. */

@@ -49,9 +49,9 @@ describe('cloze fill', { skip: !fs.existsSync(CLI) && 'run `npm run build` first
 
   test('prints one table per mask, and a list per mask as JSON', async () => {
     const text = 'the cat drinks [MASK] . the sky is [MASK] .';
-    const table = await cloze(['fill', text, '--model', TINY, '--top-k', '2']);
+    const table = await cloze(['fill', text, '--model', TINY, '--top-k', '2', '--independent']);
     assert.equal(table.stdout.match(/^mask \d of 2/gm)?.length, 2);
-    const json = await cloze(['fill', text, '--model', TINY, '--top-k', '2', '--json']);
+    const json = await cloze(['fill', text, '--model', TINY, '--top-k', '2', '--json', '--independent']);
     const parsed = JSON.parse(json.stdout);
     assert.equal(parsed.length, 2);
     assert.ok(parsed.every((rows: unknown[]) => rows.length === 2));

@@ -1,0 +1,40 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { activateExtension, closeAllEditors, getExtension, openDocument, restoreSetting, sleep, updateSetting, waitFor } from './helpers';
+
+suite('Cloze beyond fill-mask', function () {
+  this.timeout(60_000);
+  const previous = new Map<string, unknown>();
+
+  suiteSetup(async () => {
+    const model = path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');
+    previous.set('cloze.modelPath', await updateSetting('cloze.modelPath', model));
+    await activateExtension();
+  });
+  suiteTeardown(async () => {
+    for (const [key, value] of previous) await restoreSetting(key, value);
+  });
+  teardown(closeAllEditors);
+
+  test('Fill All Masks fills the paragraph jointly in one undo step', async () => {
+    const editor = await openDocument('red sweet [MASK] [MASK]| .\n\nthe sky is [MASK] .');
+    await vscode.commands.executeCommand('cloze.fillAllMasks');
+    // The words filter keeps whole words: `straw` first, then (with it in place) `straw` again;
+    // the next paragraph's mask is left alone.
+    await waitFor(() => !editor.document.getText().startsWith('red sweet [MASK]'), { message: 'the masks to be filled', timeoutMs: 20_000 });
+    assert.equal(editor.document.getText(), 'red sweet straw straw .\n\nthe sky is [MASK] .');
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), 'red sweet [MASK] [MASK] .\n\nthe sky is [MASK] .');
+  });
+
+  test('Compare Words lists the word and its alternatives by probability; picking replaces', async () => {
+    const editor = await openDocument('red sweet ap|ple .');
+    const comparing = vscode.commands.executeCommand('cloze.compareWords', 'milk, strawberries');
+    await sleep(1500);
+    // Items are sorted by probability: strawberries (two pieces) above apple above milk.
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await comparing;
+    await waitFor(() => editor.document.getText() === 'red sweet strawberries .', { message: 'the pick to apply', timeoutMs: 10_000 });
+  });
+});
