@@ -109,7 +109,7 @@ describe('faults in the engine\'s lifetime', () => {
     const script = `
       const { Engine } = require(${JSON.stringify(path.join(__dirname, '../../src/engine/engine'))});
       (async () => {
-        for (let i = 0; i < 60; i++) {
+        for (let i = 0; i < 40; i++) {
           const engine = new Engine({ modelDir: ${JSON.stringify(TINY)}, threads: 2, workerScript: ${JSON.stringify(builtWorker)} });
           await engine.fill({ text: 'the dog chases the cat .', masks: [{ start: 19, end: 22 }] });
           const answer = engine.fill({ text: 'the dog chases the cat .', masks: [{ start: 4, end: 7 }] }).catch((e) => e);

@@ -39,17 +39,17 @@ function replaceLinks(markdown: vscode.MarkdownString): { start: number; end: nu
 }
 
 /** Asks for inline items and accepts them until `done` holds for the text. */
-async function acceptInline(editor: vscode.TextEditor, done: (text: string) => boolean, what: string): Promise<void> {
+async function acceptInline(editor: vscode.TextEditor, done: (text: string) => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   let polls = 0;
   await waitFor(
     async () => {
       if (done(editor.document.getText())) return true;
-      // Ask again now and then: VS Code drops a request when the editor changes under it.
-      if (polls++ % 8 === 0) await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+      // Ask again every 5 s: VS Code drops a request when the editor changes under it.
+      if (polls++ % 20 === 0) await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
       await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
       return false;
     },
-    { timeoutMs: 20_000, intervalMs: 250, message: what },
+    { timeoutMs, intervalMs: 250, message: what },
   ).catch((error: Error) => {
     const text = editor.document.getText();
     throw new Error(`${error.message}; it is ${JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text)}`);
@@ -245,6 +245,10 @@ suite('Robustness', function () {
       note(`50 MB file (${document.getText().length} characters): opened in ${Date.now() - started} ms`);
       const line = 1_000_000;
       const position = new vscode.Position(line, 21);
+      // What the providers pay to see that the file is too large: its length, without copying its text.
+      started = Date.now();
+      assert.ok(document.offsetAt(document.lineAt(document.lineCount - 1).range.end) > 50_000_000);
+      note(`50 MB file: its length known in ${Date.now() - started} ms (first time for this version)`);
       const { p95Ms, elapsedMs } = await withLag(async () => assert.equal(await clozeHover(document, position), undefined));
       note(`50 MB file: no hover, answered in ${elapsedMs} ms; event-loop lag p95 ${p95Ms.toFixed(1)} ms`);
       assert.ok(elapsedMs < NO_HANG_MS, `${elapsedMs} ms`);
@@ -270,7 +274,8 @@ suite('Robustness', function () {
       const [link] = replaceLinks(markdown);
       assert.deepEqual([link.start, link.end], [at, at + 6]);
       await setCursor(editor, at + 6);
-      await acceptInline(editor, (t) => !t.includes('[MASK]'), 'the mask to be replaced');
+      // The renderer is slow with a line this long (not the extension host: see the lag above).
+      await acceptInline(editor, (t) => !t.includes('[MASK]'), 'the mask to be replaced', 45_000);
       const after = editor.document.getText();
       const word = after.slice(at, after.length - (text.length - at - 6));
       assert.match(word, /^\p{L}+$/u);
@@ -485,8 +490,10 @@ suite('Robustness', function () {
         temporary.push(other);
         const before = engine.stats;
         const inFlight = host.fill({ document, ranges: [new vscode.Range(0, 4, 0, 7)], caller: 'hover' });
-        // Posting happens within a turn of the event loop; the worker's answer takes longer.
-        while (engine.stats.posted === before.posted) await new Promise((resolve) => setImmediate(resolve));
+        // The request is posted within this turn of the event loop (microtasks only), and the
+        // worker's answer can only arrive in a later one: so the change below is mid-request.
+        for (let i = 0; i < 1000 && engine.stats.posted === before.posted; i++) await Promise.resolve();
+        assert.equal(engine.stats.posted, before.posted + 1);
         assert.equal(engine.stats.completed, before.completed, 'the worker answered before the settings changed: no mid-request change was tested');
         settings = { ...settings, modelPath: other };
         host.onSettingsChanged();
