@@ -54,6 +54,16 @@ async function handle(message: ToWorker): Promise<void> {
       }
       return;
     }
+    case 'check': {
+      try {
+        if (!fillMask) throw new Error('No model loaded');
+        const result = await (await fillMask).check(message.request);
+        send({ type: 'checked', id: message.id, result });
+      } catch (error) {
+        send({ type: 'error', id: message.id, error: serializeError(error) });
+      }
+      return;
+    }
     case 'fill': {
       try {
         if (!fillMask) throw new Error('No model loaded');

@@ -6,6 +6,7 @@ import { CancelledError, WorkerError } from './errors';
 import type { Embedding } from './embed';
 import { deserializeError, type FromWorker, type LoadOptions, type ToWorker } from './protocol';
 import { type FillRequest, type Logger, type MaskResult, type ModelInfo, silentLogger } from './types';
+import type { CheckRequest, CheckResult } from './word-check';
 
 /** Options of an {@link Engine}. */
 export interface EngineOptions {
@@ -58,6 +59,13 @@ export interface FillOptions {
    * supersedes an older one still waiting for the worker: latest wins.
    */
   caller?: string;
+  /**
+   * `background` requests (hints computed while the user is idle) wait while
+   * any other request is queued, so they never delay a suggestion by more
+   * than the one forward pass that may already be running.
+   * @default 'normal'
+   */
+  priority?: 'normal' | 'background';
 }
 
 /**
@@ -84,9 +92,10 @@ export type EngineState =
 
 interface Pending {
   id: number;
-  /** A fill request, or the text of an `embed` call. */
-  request: FillRequest | { embed: string };
+  /** A fill request, the text of an `embed` call, or a `check` request. */
+  request: FillRequest | { embed: string } | { check: CheckRequest };
   caller: string | undefined;
+  background: boolean;
   signal: AbortSignal | undefined;
   resolve(value: never): void;
   reject(error: Error): void;
@@ -213,12 +222,12 @@ export class Engine {
    * @throws {WorkerError} when the worker dies or hangs.
    */
   async fill(request: FillRequest, options: FillOptions = {}): Promise<MaskResult[]> {
-    const { signal, caller } = options;
+    const { signal } = options;
     if (signal?.aborted) throw new CancelledError('aborted');
     const { posted, offset } = cutForPosting(request);
     await this.load();
     if (signal?.aborted) throw new CancelledError('aborted');
-    const results = await this.enqueue<MaskResult[]>(posted, caller, signal);
+    const results = await this.enqueue<MaskResult[]>(posted, options);
     // Spans in a pair's second sentence are offsets into that sentence, which is never cut.
     return offset === 0 ? results : results.map((r) => (r.segment === 1 ? r : shiftResult(r, offset)));
   }
@@ -230,15 +239,43 @@ export class Engine {
    * @throws {CancelledError} when aborted or disposed.
    */
   async embed(text: string, options: FillOptions = {}): Promise<Embedding> {
-    const { signal, caller } = options;
+    const { signal } = options;
     if (typeof text !== 'string') throw new TypeError(`Expected \`text\` to be a string, got \`${String(text)}\``);
     if (signal?.aborted) throw new CancelledError('aborted');
     await this.load();
     if (signal?.aborted) throw new CancelledError('aborted');
-    return this.enqueue<Embedding>({ embed: text }, caller, signal);
+    return this.enqueue<Embedding>({ embed: text }, options);
   }
 
-  private enqueue<T>(request: Pending['request'], caller: string | undefined, signal: AbortSignal | undefined): Promise<T> {
+  /**
+   * Scores each of `request.words` where it stands, with the best
+   * alternatives (see `checkWords` in word-check.ts). Queued with the other
+   * requests; pass `priority: 'background'` for work nobody waits for.
+   * @throws {CancelledError} when aborted, superseded or disposed.
+   * @throws {ModelError} when the model cannot be loaded.
+   * @throws {TypeError|RangeError} for a malformed request.
+   */
+  async check(request: CheckRequest, options: FillOptions = {}): Promise<CheckResult> {
+    const { signal } = options;
+    if (typeof request?.text !== 'string') throw new TypeError(`Expected \`text\` to be a string, got \`${typeof request?.text}\``);
+    if (!Array.isArray(request.words) || request.words.length > MAX_MASKS_PER_REQUEST) {
+      throw new RangeError(`Expected \`words\` to be an array of at most ${MAX_MASKS_PER_REQUEST} spans`);
+    }
+    if (signal?.aborted) throw new CancelledError('aborted');
+    const { posted, offset } = request.words.length === 0 ? { posted: { text: '', masks: [] }, offset: 0 } : cutForPosting({ text: request.text, masks: request.words });
+    await this.load();
+    if (signal?.aborted) throw new CancelledError('aborted');
+    const result = await this.enqueue<CheckResult>({ check: { ...request, text: posted.text, words: posted.masks } }, options);
+    if (offset === 0) return result;
+    const shift = (span: { start: number; end: number }) => ({ start: span.start + offset, end: span.end + offset });
+    return {
+      checked: result.checked.map((c) => ({ ...c, span: shift(c.span) })),
+      skipped: result.skipped.map(shift),
+    };
+  }
+
+  private enqueue<T>(request: Pending['request'], options: FillOptions): Promise<T> {
+    const { caller, signal } = options;
     return new Promise<T>((resolve, reject) => {
       if (caller !== undefined) {
         for (const queued of this.queue.filter((p) => p.caller === caller)) {
@@ -247,7 +284,8 @@ export class Engine {
           queued.reject(new CancelledError('superseded'));
         }
       }
-      const pending: Pending = { id: this.nextId++, request, caller, signal, resolve: resolve as (value: never) => void, reject };
+      const background = options.priority === 'background';
+      const pending: Pending = { id: this.nextId++, request, caller, background, signal, resolve: resolve as (value: never) => void, reject };
       if (signal) {
         pending.onAbort = () => this.abort(pending);
         signal.addEventListener('abort', pending.onAbort, { once: true });
@@ -313,6 +351,7 @@ export class Engine {
         return;
       case 'result':
       case 'embedding':
+      case 'checked':
       case 'error': {
         if (message.type === 'error' && message.id === null) {
           const error = deserializeError(message.error);
@@ -331,6 +370,7 @@ export class Engine {
         this.finishInFlight();
         if (message.type === 'result') pending.resolve(message.results as never);
         else if (message.type === 'embedding') pending.resolve(message.embedding as never);
+        else if (message.type === 'checked') pending.resolve(message.result as never);
         else pending.reject(deserializeError(message.error));
         this.pump();
         return;
@@ -360,14 +400,17 @@ export class Engine {
   private pump(): void {
     this.updateKeepAlive();
     if (this.inFlight || this.queue.length === 0 || !this.worker) return;
-    const pending = this.queue.shift()!;
+    const next = this.queue.findIndex((p) => !p.background);
+    const pending = this.queue.splice(next < 0 ? 0 : next, 1)[0];
     this.inFlight = pending;
     this.inFlightTimer = setTimeout(() => this.onTimeout(pending), this.options.requestTimeoutMs);
     this.inFlightTimer.unref();
     this.counts.posted++;
     this.outstanding++;
     const request = pending.request;
-    post(this.worker, 'embed' in request ? { type: 'embed', id: pending.id, text: request.embed } : { type: 'fill', id: pending.id, request });
+    if ('embed' in request) post(this.worker, { type: 'embed', id: pending.id, text: request.embed });
+    else if ('check' in request) post(this.worker, { type: 'check', id: pending.id, request: request.check });
+    else post(this.worker, { type: 'fill', id: pending.id, request });
   }
 
   private onTimeout(pending: Pending): void {

@@ -7,6 +7,7 @@ import type { MaskedLm } from './masked-lm';
 import { matchCase, rankSuggestions } from './rank-suggestions';
 import type { FillRequest, MaskResult, ModelInfo, Suggestion, TargetScore } from './types';
 import { meanLogProb, scorePieces, searchWholeWords, type WholeWordSearch } from './whole-words';
+import { type CheckRequest, type CheckResult, checkWords } from './word-check';
 
 /**
  * The fill-mask pipeline inside the worker: document text and mask spans →
@@ -41,6 +42,11 @@ export class FillMask {
   /** Feature extraction; see {@link embedText}. */
   async embed(text: string): Promise<Embedding> {
     return embedText(this.lm, text);
+  }
+
+  /** How expected each word is where it stands; see {@link checkWords}. */
+  async check(request: CheckRequest): Promise<CheckResult> {
+    return checkWords(this.lm, request);
   }
 
   /**

@@ -5,6 +5,7 @@
 import { CancelledError, ModelError, type ModelErrorCode, WorkerError } from './errors';
 import type { Embedding } from './embed';
 import type { FillRequest, MaskResult, ModelInfo } from './types';
+import type { CheckRequest, CheckResult } from './word-check';
 
 /** Options the worker needs to load a model. */
 export interface LoadOptions {
@@ -23,6 +24,7 @@ export type ToWorker =
   | { type: 'load'; options: LoadOptions }
   | { type: 'fill'; id: number; request: FillRequest }
   | { type: 'embed'; id: number; text: string }
+  | { type: 'check'; id: number; request: CheckRequest }
   /** End the thread once the messages before this one are handled. */
   | { type: 'exit' };
 
@@ -30,6 +32,7 @@ export type FromWorker =
   | { type: 'loaded'; info: ModelInfo }
   | { type: 'result'; id: number; results: MaskResult[] }
   | { type: 'embedding'; id: number; embedding: Embedding }
+  | { type: 'checked'; id: number; result: CheckResult }
   | { type: 'error'; id: number | null; error: SerializedError }
   | { type: 'log'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error'; message: string };
 
