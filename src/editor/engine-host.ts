@@ -5,6 +5,7 @@ import { blankSpans, markdownCodeSpans, overlapsAny } from '../engine/markdown-c
 import type { FillRequest, MaskResult, Span } from '../engine/types';
 import type { ClozeSettings } from './settings';
 import { TYPED_MASK } from './targets';
+import type { WordCheck } from '../engine/word-check';
 
 /** Finds the model folder for the current settings, downloading if the user agrees; undefined when there is none. */
 export type ModelResolver = (settings: ClozeSettings) => Promise<string | undefined>;
@@ -28,6 +29,25 @@ export interface DocumentFill {
   token?: vscode.CancellationToken;
   /** Engine options beyond the settings: a joint fill, target words. */
   options?: Pick<FillRequest, 'joint' | 'targets'>;
+}
+
+/** Words of a document to score where they stand (`EngineHost.check`). */
+export interface DocumentCheck {
+  document: vscode.TextDocument;
+  /** The words, as ranges of the document. */
+  words: vscode.Range[];
+  /** A newer request from the same caller supersedes an older one. */
+  caller: string;
+  token?: vscode.CancellationToken;
+  /** Alternatives per word. @default 5 */
+  topK?: number;
+  /** `background` for work nobody waits for (see `FillOptions.priority`). */
+  priority?: 'normal' | 'background';
+}
+
+/** A word scored where it stands, mapped back onto the document. */
+export interface DocumentWordCheck extends WordCheck {
+  range: vscode.Range;
 }
 
 /** A result mapped back onto the document. */
@@ -138,19 +158,8 @@ export class EngineHost implements vscode.Disposable {
     const engine = await this.getEngine();
     if (!engine || token?.isCancellationRequested) return undefined;
 
-    const firstLine = Math.max(0, Math.min(...ranges.map((r) => r.start.line)) - CONTEXT_LINES);
-    const lastLine = Math.min(document.lineCount - 1, Math.max(...ranges.map((r) => r.end.line)) + CONTEXT_LINES);
-    const slice = new vscode.Range(firstLine, 0, lastLine, document.lineAt(lastLine).text.length);
-    const base = document.offsetAt(slice.start);
-    let text = document.getText(slice);
-    let spans: Span[] = ranges.map((r) => ({ start: document.offsetAt(r.start) - base, end: document.offsetAt(r.end) - base }));
-    const kept = spans.map(() => true);
-    if (document.languageId === 'markdown') {
-      const code = markdownCodeSpans(text, startsInsideFence(document, firstLine)).spans;
-      spans.forEach((s, i) => (kept[i] = !overlapsAny(s, code)));
-      text = blankSpans(text, code);
-    }
-    spans = spans.filter((_, i) => kept[i]);
+    const { text, base, spans: all, kept } = contextFor(document, ranges);
+    const spans = all.filter((_, i) => kept[i]);
     if (spans.length === 0) return ranges.map(() => undefined);
 
     const abort = new AbortController();
@@ -190,6 +199,42 @@ export class EngineHost implements vscode.Disposable {
     }
   }
 
+  /**
+   * Scores each word of `words` where it stands (see `Engine.check`), with
+   * the text around them as context (in Markdown, without code: words in
+   * code are skipped).
+   * @returns the words scored and the ranges skipped (several vocabulary
+   *   pieces, or in code), or undefined when cancelled, stale or without a model.
+   * @throws what the engine throws, except cancellation.
+   */
+  async check(request: DocumentCheck): Promise<{ checked: DocumentWordCheck[]; skipped: vscode.Range[] } | undefined> {
+    const { document, words, token } = request;
+    const version = document.version;
+    const engine = await this.getEngine();
+    if (!engine || token?.isCancellationRequested) return undefined;
+    if (words.length === 0) return { checked: [], skipped: [] };
+    const { text, base, spans, kept } = contextFor(document, words);
+    const abort = new AbortController();
+    const subscription = token?.onCancellationRequested(() => abort.abort());
+    try {
+      const result = await engine.check(
+        { text, words: spans.filter((_, i) => kept[i]), topK: request.topK, maxTokens: this.getSettings().maxContextTokens },
+        { caller: request.caller, signal: abort.signal, priority: request.priority },
+      );
+      if (token?.isCancellationRequested || document.version !== version || this.engine !== engine) return undefined;
+      const range = (span: Span) => new vscode.Range(document.positionAt(base + span.start), document.positionAt(base + span.end));
+      return {
+        checked: result.checked.map((c) => ({ ...c, span: { start: base + c.span.start, end: base + c.span.end }, range: range(c.span) })),
+        skipped: [...words.filter((_, i) => !kept[i]), ...result.skipped.map(range)],
+      };
+    } catch (error) {
+      if (isCancellation(error)) return undefined;
+      throw error;
+    } finally {
+      subscription?.dispose();
+    }
+  }
+
   dispose(): void {
     this.reset();
     this.stateEmitter.dispose();
@@ -206,6 +251,28 @@ export class EngineHost implements vscode.Disposable {
     this.state = state;
     this.stateEmitter.fire(state);
   }
+}
+
+/**
+ * The text around `ranges` that the engine gets as context: whole lines, up
+ * to {@link CONTEXT_LINES} on each side, Markdown code blanked out. `spans`
+ * are the ranges as offsets into `text`; `kept[i]` is false for a range
+ * inside code.
+ */
+function contextFor(document: vscode.TextDocument, ranges: readonly vscode.Range[]): { text: string; base: number; spans: Span[]; kept: boolean[] } {
+  const firstLine = Math.max(0, Math.min(...ranges.map((r) => r.start.line)) - CONTEXT_LINES);
+  const lastLine = Math.min(document.lineCount - 1, Math.max(...ranges.map((r) => r.end.line)) + CONTEXT_LINES);
+  const slice = new vscode.Range(firstLine, 0, lastLine, document.lineAt(lastLine).text.length);
+  const base = document.offsetAt(slice.start);
+  let text = document.getText(slice);
+  const spans: Span[] = ranges.map((r) => ({ start: document.offsetAt(r.start) - base, end: document.offsetAt(r.end) - base }));
+  const kept = spans.map(() => true);
+  if (document.languageId === 'markdown') {
+    const code = markdownCodeSpans(text, startsInsideFence(document, firstLine)).spans;
+    spans.forEach((s, i) => (kept[i] = !overlapsAny(s, code)));
+    text = blankSpans(text, code);
+  }
+  return { text, base, spans, kept };
 }
 
 function keyOf(settings: ClozeSettings): string {

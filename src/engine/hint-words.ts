@@ -1,0 +1,112 @@
+import type { Span } from './types';
+
+/**
+ * Which words of prose are worth checking for the unlikely-word hints, and
+ * how prose splits into paragraphs and sentences (the hints' unit of work
+ * and of caching). No vscode here: the editor and the tests share it.
+ */
+
+/** A word: letters and marks, with apostrophes inside (`don't`, `l’eau`). */
+const WORD = /[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)*/gu;
+
+/** Text that is never prose: links, e-mail addresses, paths, Markdown link targets. */
+const NOT_PROSE = [
+  /\b(?:[a-z][a-z0-9+.-]*:\/\/|www\.)[^\s<>()]+/giu, // URLs
+  /[^\s@<>()[\]]+@[^\s@<>()[\]]+\.[^\s@<>()[\]]+/gu, // e-mail addresses
+  /\]\([^)\s]*(?:\s+"[^"]*")?\)/gu, // a Markdown link's target: ](url "title")
+  /(?<![\p{L}\p{N}])[~.]?\/[^\s]+/gu, // paths: /usr/bin, ./src, ~/notes
+  /<[^>\n]+>/gu, // HTML tags and autolinks
+];
+
+/** The label of a Markdown link or image, `[this](…)` or `[this][ref]`: usually a name. */
+const LINK_LABEL = /!?\[([^\]\n]+)\](?=\(|\[)/gu;
+
+/**
+ * The words of `text` worth checking: words of two or more letters that read
+ * as prose. Skipped: URLs, e-mail addresses, paths, HTML tags, Markdown link
+ * labels and targets (names, mostly), words joined to digits or to code
+ * punctuation (`v2`, `foo_bar`, `file.ts`, `--flag`), identifiers in camel
+ * case, words in capitals (`API`), and capitalised words inside a sentence
+ * (names, which a lowercase model cannot know). Code should already be
+ * blanked out (see `blankSpans`).
+ */
+export function checkableWords(text: string): Span[] {
+  const excluded: Span[] = [];
+  for (const pattern of NOT_PROSE) {
+    for (const m of text.matchAll(pattern)) excluded.push({ start: m.index, end: m.index + m[0].length });
+  }
+  for (const m of text.matchAll(LINK_LABEL)) excluded.push({ start: m.index, end: m.index + m[0].length });
+  excluded.sort((a, b) => a.start - b.start);
+
+  const words: Span[] = [];
+  let e = 0;
+  for (const m of text.matchAll(WORD)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    while (e < excluded.length && excluded[e].end <= start) e++;
+    if (excluded.slice(e).some((x) => x.start < end && x.end > start)) continue;
+    const word = m[0];
+    if ([...word].length < 2) continue;
+    const before = text[start - 1] ?? ' ';
+    const after = text[end] ?? ' ';
+    if (/[\p{N}_\\/@#$%&*=<>|`~^]/u.test(before) || /[\p{N}_\\/@#$%&*=<>|`~^]/u.test(after)) continue;
+    // A dot or hyphen run joining more word characters: `file.ts`, `e.g`, `--flag`.
+    if (/[.]/.test(before) && /[\p{L}\p{N}]/u.test(text[start - 2] ?? '')) continue;
+    if (/[.]/.test(after) && /[\p{L}\p{N}]/u.test(text[end + 1] ?? '')) continue;
+    if (before === '-' && (text[start - 2] === '-' || !/[\p{L}\p{N}]/u.test(text[start - 2] ?? ''))) continue;
+    if (/\p{Lu}/u.test(word.slice(1))) continue; // camelCase, API, iPhone
+    if (/^\p{Lu}/u.test(word) && !startsSentence(text, start)) continue;
+    words.push({ start, end });
+  }
+  return words;
+}
+
+/** Whether a word at `offset` starts a sentence: first in the text or its paragraph, or after `.`, `!`, `?`, `:` or a list marker. */
+function startsSentence(text: string, offset: number): boolean {
+  let i = offset;
+  while (i > 0 && /["'“‘«(*_[]/u.test(text[i - 1])) i--;
+  let j = i;
+  while (j > 0 && /[ \t]/.test(text[j - 1])) j--;
+  if (j === 0 || text[j - 1] === '\n') return true;
+  const lineStart = text.lastIndexOf('\n', j - 1) + 1;
+  // A list item or heading: `- `, `1. `, `# `, `> `.
+  if (/^\s*(?:[-*+>]|\d+[.)]|#{1,6})\s*$/.test(text.slice(lineStart, i))) return true;
+  return j < i && /[.!?…:]["'”’»)\]]*$/u.test(text.slice(Math.max(0, j - 4), j));
+}
+
+/** The paragraphs of `text`: runs of non-blank lines, trimmed. */
+export function paragraphsOf(text: string): Span[] {
+  const out: Span[] = [];
+  for (const m of text.matchAll(/\S(?:[^\n]|\n(?![^\S\n]*\n))*/gu)) {
+    let end = m.index + m[0].length;
+    while (end > m.index && /\s/.test(text[end - 1])) end--;
+    out.push({ start: m.index, end });
+  }
+  return out;
+}
+
+/**
+ * The sentences of a paragraph (offsets into `text`): cut after `.`, `!`, `?`
+ * or `…` (and closing quotes) followed by whitespace, and at line breaks that
+ * start a list item.
+ */
+export function sentencesOf(text: string, paragraph: Span = { start: 0, end: text.length }): Span[] {
+  const out: Span[] = [];
+  let start = paragraph.start;
+  const cut = /[.!?…]["'”’»)\]]*(?=\s)|\n(?=[^\S\n]*(?:[-*+>]|\d+[.)])\s)/gu;
+  cut.lastIndex = paragraph.start;
+  const body = text.slice(0, paragraph.end);
+  for (let m = cut.exec(body); m !== null; m = cut.exec(body)) {
+    const end = m[0] === '\n' ? m.index : m.index + m[0].length;
+    pushTrimmed(text, start, end, out);
+    start = end;
+  }
+  pushTrimmed(text, start, paragraph.end, out);
+  return out;
+}
+
+function pushTrimmed(text: string, start: number, end: number, out: Span[]): void {
+  while (start < end && /\s/.test(text[start])) start++;
+  while (end > start && /\s/.test(text[end - 1])) end--;
+  if (end > start) out.push({ start, end });
+}
