@@ -3,6 +3,8 @@
  * clamped here, so the rest of the extension never sees a bad one.
  */
 
+import { DEFAULT_HINT_THRESHOLDS } from '../engine/word-check';
+
 /** The subset of `vscode.WorkspaceConfiguration` the reader needs (a plain stub works in tests). */
 export interface ConfigurationLike {
   get<T>(section: string): T | undefined;
@@ -39,6 +41,18 @@ export interface ClozeSettings {
    * 0 to 1e9. @default 2000000
    */
   maxFileSize: number;
+  /** Unlikely-word hints (off by default); see `src/editor/hints.ts`. */
+  hints: {
+    enabled: boolean;
+    /** Flag a word when an alternative is at least this many times as probable, 1–1e6. @default 50 */
+    minRatio: number;
+    /** …and the alternative's probability is at least this, 0–1. @default 0.3 */
+    minScore: number;
+    /** …and it is spelled like the word (their/there, than/then). @default true */
+    similarOnly: boolean;
+    /** The most of one CPU's time the hints take while you are idle, in percent, 1–100. @default 25 */
+    cpuBudget: number;
+  };
 }
 
 export const DEFAULT_LANGUAGES = ['plaintext', 'markdown', 'latex', 'restructuredtext', 'git-commit'];
@@ -70,6 +84,13 @@ export function readSettings(config: ConfigurationLike): ClozeSettings {
     threads: int(config.get('threads'), 0, 0, 64),
     hubEndpoint: str(config.get('hubEndpoint'), '').trim(),
     maxFileSize: int(config.get('maxFileSize'), DEFAULT_MAX_FILE_SIZE, 0, 1_000_000_000),
+    hints: {
+      enabled: bool(config.get('hints.enabled'), false),
+      minRatio: num(config.get('hints.minRatio'), DEFAULT_HINT_THRESHOLDS.minRatio, 1, 1_000_000),
+      minScore: num(config.get('hints.minScore'), DEFAULT_HINT_THRESHOLDS.minScore, 0, 1),
+      similarOnly: bool(config.get('hints.similarOnly'), DEFAULT_HINT_THRESHOLDS.similarOnly),
+      cpuBudget: int(config.get('hints.cpuBudget'), 25, 1, 100),
+    },
   };
 }
 

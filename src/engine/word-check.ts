@@ -224,7 +224,7 @@ export const DEFAULT_HINT_THRESHOLDS: HintThresholds = { minRatio: 50, minScore:
  * alternative (spelled alike, with `similarOnly`) whose probability is at
  * least `minScore` and `minRatio` times the word's.
  */
-export function unlikelyWord(check: WordCheck, thresholds: HintThresholds): Suggestion | undefined {
+export function unlikelyWord(check: Pick<WordCheck, 'text' | 'score' | 'alternatives'>, thresholds: HintThresholds): Suggestion | undefined {
   for (const alternative of check.alternatives) {
     if (alternative.score < thresholds.minScore) return undefined;
     if (alternative.score < thresholds.minRatio * check.score) return undefined;

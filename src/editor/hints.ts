@@ -1,0 +1,321 @@
+import * as vscode from 'vscode';
+import { isCancellation } from '../engine/errors';
+import { checkableWords, paragraphsOf, sentencesOf } from '../engine/hint-words';
+import { LruCache } from '../engine/lru-cache';
+import type { Span, Suggestion } from '../engine/types';
+import { spelledAlike, unlikelyWord, type WordCheck } from '../engine/word-check';
+import type { EngineHost } from './engine-host';
+import { percent } from './format';
+import type { ClozeSettings } from './settings';
+import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
+
+/** The diagnostics' `source` and `code`. */
+export const HINT_SOURCE = 'Cloze';
+export const HINT_CODE = 'unlikely-word';
+
+/** Milliseconds without typing or scrolling before a pass starts. */
+const IDLE_MS = 1000;
+/** Lines above and below the visible ones read to find whole paragraphs. */
+const MARGIN_LINES = 30;
+/** Sentences whose word scores are kept. */
+const CACHE_SENTENCES = 2000;
+/** Alternatives kept per word: the quick fixes offer up to three. */
+const ALTERNATIVES = 8;
+
+/** A word of a cached sentence, offsets relative to the sentence's start. */
+interface CachedWord {
+  start: number;
+  end: number;
+  check: Pick<WordCheck, 'text' | 'score' | 'alternatives'>;
+}
+
+/** A hint as shown: the diagnostic and the replacements its quick fixes offer. */
+interface Hint {
+  diagnostic: vscode.Diagnostic;
+  replacements: string[];
+}
+
+/**
+ * Unlikely-word hints (`cloze.hints.enabled`, off by default). While the user
+ * is idle, the paragraphs on screen are checked word by word (each word
+ * masked and scored where it stands, see `checkWords`); a word whose
+ * alternative spelled alike is far more probable gets an Information
+ * diagnostic with quick fixes.
+ *
+ * Cost is bounded three ways: only visible paragraphs, only sentences not
+ * seen before (scores are cached per sentence text), and a CPU budget: after
+ * each paragraph the pass sleeps in proportion to the time the paragraph
+ * took. Requests go to the engine at background priority, so a suggestion
+ * the user asks for never waits behind them. Any edit or scroll cancels the
+ * pass; the next starts after {@link IDLE_MS} of quiet.
+ */
+export class HintsController implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection('cloze');
+  private readonly hints = new Map<string, Hint[]>();
+  private readonly cache = new LruCache<string, CachedWord[]>(CACHE_SENTENCES);
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private pass: vscode.CancellationTokenSource | undefined;
+  private cacheKey = '';
+  /** Paragraph checks run and the milliseconds they took, for tests and the log. */
+  readonly stats = { paragraphs: 0, busyMs: 0, sleptMs: 0 };
+
+  constructor(
+    private readonly host: EngineHost,
+    private readonly settings: SettingsWatcher,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(
+      this.collection,
+      vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)),
+      vscode.workspace.onDidCloseTextDocument((document) => this.forget(document.uri)),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()),
+      vscode.window.onDidChangeTextEditorVisibleRanges(() => this.schedule()),
+      settings.onDidChange(() => this.onSettingsChanged()),
+      vscode.languages.registerCodeActionsProvider({ scheme: '*' }, { provideCodeActions: (document, _range, context) => this.codeActions(document, context) }, {
+        providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
+      }),
+    );
+    this.schedule();
+  }
+
+  dispose(): void {
+    this.cancel();
+    for (const d of this.disposables) d.dispose();
+  }
+
+  /** Runs a pass now over the visible editors; resolves when it is done (or cancelled). */
+  async refresh(): Promise<void> {
+    this.cancel();
+    await this.runPass();
+  }
+
+  private onSettingsChanged(): void {
+    const current = this.settings.current;
+    if (!current.hints.enabled) {
+      this.cancel();
+      this.collection.clear();
+      this.hints.clear();
+      return;
+    }
+    // Thresholds apply to cached scores: show the change at once, then look for more.
+    for (const editor of vscode.window.visibleTextEditors) this.publish(editor.document, undefined);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    this.cancel();
+    if (!this.settings.current.hints.enabled) return;
+    this.timer = setTimeout(() => void this.runPass(), IDLE_MS);
+  }
+
+  private cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pass?.cancel();
+    this.pass?.dispose();
+    this.pass = undefined;
+  }
+
+  private forget(uri: vscode.Uri): void {
+    this.collection.delete(uri);
+    this.hints.delete(uri.toString());
+  }
+
+  /** Drops the hints on lines an edit touched and moves the later ones with the text; then waits for quiet. */
+  private onEdit(event: vscode.TextDocumentChangeEvent): void {
+    if (event.contentChanges.length === 0) return;
+    const key = event.document.uri.toString();
+    let hints = this.hints.get(key);
+    if (hints) {
+      for (const change of event.contentChanges) {
+        const added = (change.text.match(/\n/g) ?? []).length - (change.range.end.line - change.range.start.line);
+        hints = hints.flatMap((hint) => {
+          const range = hint.diagnostic.range;
+          if (range.end.line < change.range.start.line) return [hint];
+          if (range.start.line <= change.range.end.line) return [];
+          hint.diagnostic.range = new vscode.Range(range.start.translate(added), range.end.translate(added));
+          return [hint];
+        });
+      }
+      this.hints.set(key, hints);
+      this.collection.set(event.document.uri, hints.map((h) => h.diagnostic));
+    }
+    this.schedule();
+  }
+
+  private async runPass(): Promise<void> {
+    const current = this.settings.current;
+    if (!current.hints.enabled) return;
+    const source = new vscode.CancellationTokenSource();
+    this.pass = source;
+    const token = source.token;
+    const modelKey = JSON.stringify([current.model, current.modelPath]);
+    if (modelKey !== this.cacheKey) {
+      this.cache.clear();
+      this.cacheKey = modelKey;
+    }
+    try {
+      for (const editor of vscode.window.visibleTextEditors) {
+        const document = editor.document;
+        if (token.isCancellationRequested) return;
+        if (!isEnabledFor(current, document) || isTooLarge(current, document, this.log)) continue;
+        for (const visible of editor.visibleRanges) {
+          await this.checkRange(document, visible, current, token);
+          if (token.isCancellationRequested) return;
+        }
+        this.publish(document, editor.visibleRanges);
+      }
+    } catch (error) {
+      if (!isCancellation(error)) this.log.warn(`Unlikely-word hints failed: ${(error as Error).message}`);
+    } finally {
+      if (this.pass === source) this.pass = undefined;
+      source.dispose();
+    }
+  }
+
+  /** Scores the sentences of the paragraphs around `visible` that are not cached yet. */
+  private async checkRange(document: vscode.TextDocument, visible: vscode.Range, current: ClozeSettings, token: vscode.CancellationToken): Promise<void> {
+    const first = Math.max(0, visible.start.line - MARGIN_LINES);
+    const last = Math.min(document.lineCount - 1, visible.end.line + MARGIN_LINES);
+    const slice = new vscode.Range(first, 0, last, document.lineAt(last).text.length);
+    const base = document.offsetAt(slice.start);
+    const text = document.getText(slice);
+    const visibleSpan = { start: document.offsetAt(visible.start) - base, end: document.offsetAt(visible.end) - base };
+    for (const paragraph of paragraphsOf(text)) {
+      if (paragraph.end < visibleSpan.start || paragraph.start > visibleSpan.end) continue;
+      const words = checkableWords(text.slice(paragraph.start, paragraph.end)).map((w) => ({ start: w.start + paragraph.start, end: w.end + paragraph.start }));
+      const pending = sentencesOf(text, paragraph).filter((s) => this.cache.get(text.slice(s.start, s.end)) === undefined);
+      if (pending.length === 0) continue;
+      const wanted = words.filter((w) => pending.some((s) => w.start >= s.start && w.end <= s.end));
+      const started = performance.now();
+      const result = await this.host.check({
+        document,
+        words: wanted.map((w) => new vscode.Range(document.positionAt(base + w.start), document.positionAt(base + w.end))),
+        caller: 'hints',
+        priority: 'background',
+        topK: ALTERNATIVES,
+        token,
+      });
+      const busy = performance.now() - started;
+      if (!result || token.isCancellationRequested) return;
+      this.stats.paragraphs++;
+      this.stats.busyMs += busy;
+      for (const sentence of pending) {
+        const inside = (s: Span) => s.start - base >= sentence.start && s.end - base <= sentence.end;
+        this.cache.set(
+          text.slice(sentence.start, sentence.end),
+          result.checked.filter((c) => inside(c.span)).map((c) => ({
+            start: c.span.start - base - sentence.start,
+            end: c.span.end - base - sentence.start,
+            check: { text: c.text, score: c.score, alternatives: c.alternatives },
+          })),
+        );
+      }
+      // The budget: this paragraph took `busy` ms; rest so that work is at most `cpuBudget` % of the time.
+      const rest = busy * (100 / current.hints.cpuBudget - 1);
+      this.stats.sleptMs += rest;
+      if (rest > 0 && !(await sleep(rest, token))) return;
+    }
+  }
+
+  /**
+   * Sets the document's diagnostics from the cache: hints in the visible
+   * paragraphs are rebuilt, those elsewhere kept (they move with edits).
+   * @param visible - the ranges to rebuild; undefined rebuilds the hints already shown.
+   */
+  private publish(document: vscode.TextDocument, visible: readonly vscode.Range[] | undefined): void {
+    const current = this.settings.current;
+    const key = document.uri.toString();
+    const previous = this.hints.get(key) ?? [];
+    const ranges = visible ?? previous.map((h) => document.lineAt(h.diagnostic.range.start.line).range);
+    const fresh: Hint[] = [];
+    const covered: vscode.Range[] = [];
+    for (const range of ranges) {
+      const first = Math.max(0, range.start.line - MARGIN_LINES);
+      const last = Math.min(document.lineCount - 1, range.end.line + MARGIN_LINES);
+      const slice = new vscode.Range(first, 0, last, document.lineAt(last).text.length);
+      const base = document.offsetAt(slice.start);
+      const text = document.getText(slice);
+      const span = { start: document.offsetAt(range.start) - base, end: document.offsetAt(range.end) - base };
+      for (const paragraph of paragraphsOf(text)) {
+        if (paragraph.end < span.start || paragraph.start > span.end) continue;
+        covered.push(new vscode.Range(document.positionAt(base + paragraph.start), document.positionAt(base + paragraph.end)));
+        for (const sentence of sentencesOf(text, paragraph)) {
+          for (const word of this.cache.get(text.slice(sentence.start, sentence.end)) ?? []) {
+            const hint = hintFor(word, current);
+            if (!hint) continue;
+            const at = base + sentence.start;
+            const wordRange = new vscode.Range(document.positionAt(at + word.start), document.positionAt(at + word.end));
+            if (!fresh.some((h) => h.diagnostic.range.isEqual(wordRange))) fresh.push(hint(wordRange));
+          }
+        }
+      }
+    }
+    const kept = previous.filter((h) => !covered.some((c) => c.intersection(h.diagnostic.range)));
+    const hints = [...kept, ...fresh].sort((a, b) => a.diagnostic.range.start.compareTo(b.diagnostic.range.start));
+    this.hints.set(key, hints);
+    this.collection.set(document.uri, hints.map((h) => h.diagnostic));
+  }
+
+  private codeActions(document: vscode.TextDocument, context: vscode.CodeActionContext): vscode.CodeAction[] {
+    const hints = this.hints.get(document.uri.toString()) ?? [];
+    const actions: vscode.CodeAction[] = [];
+    for (const diagnostic of context.diagnostics) {
+      if (diagnostic.source !== HINT_SOURCE || diagnostic.code !== HINT_CODE) continue;
+      const hint = hints.find((h) => h.diagnostic.range.isEqual(diagnostic.range));
+      if (!hint) continue;
+      hint.replacements.forEach((word, i) => {
+        const action = new vscode.CodeAction(`Replace with “${word}”`, vscode.CodeActionKind.QuickFix);
+        action.edit = new vscode.WorkspaceEdit();
+        action.edit.replace(document.uri, diagnostic.range, word);
+        action.diagnostics = [diagnostic];
+        action.isPreferred = i === 0;
+        actions.push(action);
+      });
+    }
+    return actions;
+  }
+}
+
+/** The diagnostic for a word, when the thresholds flag it. */
+function hintFor(word: CachedWord, current: ClozeSettings): ((range: vscode.Range) => Hint) | undefined {
+  const thresholds = { minRatio: current.hints.minRatio, minScore: current.hints.minScore, similarOnly: current.hints.similarOnly };
+  const best = unlikelyWord(word.check, thresholds);
+  if (!best) return undefined;
+  const others = word.check.alternatives.filter((a: Suggestion) => a !== best && spelledAlike(word.check.text, a.word) && a.score >= current.hints.minScore / 10);
+  const replacements = [best.word, ...others.map((a) => a.word)].slice(0, 3);
+  const ratio = best.score / Math.max(word.check.score, Number.MIN_VALUE);
+  const message = `“${word.check.text}” is unlikely here (${percent(word.check.score)}): “${best.word}” is ${formatRatio(ratio)} times as likely (${percent(best.score)})`;
+  return (range) => {
+    const diagnostic = new vscode.Diagnostic(range, message, vscode.DiagnosticSeverity.Information);
+    diagnostic.source = HINT_SOURCE;
+    diagnostic.code = HINT_CODE;
+    return { diagnostic, replacements };
+  };
+}
+
+function formatRatio(ratio: number): string {
+  if (ratio >= 1e6) return 'over a million';
+  return Math.round(ratio).toLocaleString('en-US');
+}
+
+/** Waits `ms`; resolves false when cancelled first. */
+function sleep(ms: number, token: vscode.CancellationToken): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      subscription.dispose();
+      resolve(true);
+    }, ms);
+    const subscription = token.onCancellationRequested(() => {
+      clearTimeout(timer);
+      subscription.dispose();
+      resolve(false);
+    });
+  });
+}
+
+/** Starts the hints controller; it stays idle while `cloze.hints.enabled` is off. */
+export function registerHints(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): HintsController {
+  return new HintsController(host, settings, log);
+}

@@ -1,0 +1,61 @@
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { activateExtension, closeAllEditors, getExtension, note, openDocument, restoreSetting, sleep, updateSetting, waitFor } from './helpers';
+
+const clozeHints = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Cloze');
+
+suite('Cloze unlikely-word hints', function () {
+  this.timeout(60_000);
+  const previous = new Map<string, unknown>();
+
+  suiteSetup(async () => {
+    const model = path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');
+    previous.set('cloze.modelPath', await updateSetting('cloze.modelPath', model));
+    previous.set('cloze.hints.enabled', await updateSetting('cloze.hints.enabled', true));
+    // The tests wait for hints; the budget's rests would only slow them.
+    previous.set('cloze.hints.cpuBudget', await updateSetting('cloze.hints.cpuBudget', 100));
+    await activateExtension();
+  });
+  suiteTeardown(async () => {
+    for (const [key, value] of previous) await restoreSetting(key, value);
+  });
+  teardown(closeAllEditors);
+
+  test('marks there/their and then/than as Information, and the quick fix replaces the word', async () => {
+    const started = Date.now();
+    const editor = await openDocument('we love there house .\n\nwe have more then you .\n\nthe sky is blue .');
+    const uri = editor.document.uri;
+    const hints = await waitFor(() => (clozeHints(uri).length >= 2 ? clozeHints(uri) : undefined), { message: 'two hints', timeoutMs: 30_000 });
+    note(`hints: first two shown ${Date.now() - started} ms after the document opened (1 s of that is the idle wait)`);
+    const words = hints.map((d) => editor.document.getText(d.range));
+    assert.deepEqual(words, ['there', 'then']);
+    assert.ok(hints.every((d) => d.severity === vscode.DiagnosticSeverity.Information && d.code === 'unlikely-word'));
+    assert.match(hints[0].message, /“there” is unlikely here .*“their”/);
+
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, hints[0].range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => a.title === 'Replace with “their”');
+    assert.ok(fix?.edit, `a quick fix among ${actions.map((a) => a.title).join(', ')}`);
+    assert.equal(fix.isPreferred, true);
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    assert.equal(editor.document.lineAt(0).text, 'we love their house .');
+    // The edited line loses its hint at once; the other stays, on its line.
+    const after = clozeHints(uri);
+    assert.deepEqual(after.map((d) => editor.document.getText(d.range)), ['then']);
+    // The next pass, on the corrected sentence, finds nothing new there.
+    await sleep(2500);
+    assert.deepEqual(clozeHints(uri).map((d) => editor.document.getText(d.range)), ['then']);
+  });
+
+  test('leaves correct prose, code and links alone, and clears every hint when turned off', async () => {
+    const editor = await openDocument('we love their house .\n\n`we love there house`\n\n[we have more then you](https://example.com/then)\n\nwe have more then you .', 'markdown');
+    const uri = editor.document.uri;
+    const hints = await waitFor(() => (clozeHints(uri).length > 0 ? clozeHints(uri) : undefined), { message: 'a hint', timeoutMs: 30_000 });
+    await sleep(1500);
+    assert.deepEqual(clozeHints(uri).map((d) => d.range.start.line), [6], 'only the last line, prose, is marked');
+    assert.equal(editor.document.getText(hints[0].range), 'then');
+    await updateSetting('cloze.hints.enabled', false);
+    await waitFor(() => clozeHints(uri).length === 0, { message: 'the hints to go', timeoutMs: 5_000 });
+    await updateSetting('cloze.hints.enabled', true);
+  });
+});
