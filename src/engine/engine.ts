@@ -158,7 +158,7 @@ export class Engine {
     const graphCacheDir = options.graphCacheDir === undefined ? undefined : path.resolve(options.graphCacheDir);
     this.options = { modelDir: path.resolve(options.modelDir), threads, cacheSize, requestTimeoutMs, headAtMask: options.headAtMask ?? true, graphCacheDir };
     this.logger = options.logger ?? silentLogger;
-    this.workerScript = options.workerScript ?? defaultWorkerScript();
+    this.workerScript = options.workerScript === undefined ? defaultWorkerScript() : path.resolve(options.workerScript);
   }
 
   /** The model folder this engine serves. */

@@ -23,7 +23,7 @@ import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { quantile, type ChildCommand, type ChildOptions, type LoadReply, type OverheadReply } from './bench-child';
+import { type HintsReply, quantile, type ChildCommand, type ChildOptions, type LoadReply, type OverheadReply } from './bench-child';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MODELS = path.join(ROOT, 'test/fixtures/models');
@@ -78,6 +78,7 @@ interface ChildResult {
   timings: { window: number; rounds: { p50: number; p95: number }[] }[];
   peakRssMb: number;
   overhead?: OverheadReply;
+  hints?: HintsReply;
 }
 
 /** A child process answering {@link ChildCommand}s, one at a time. */
@@ -217,6 +218,11 @@ async function main(): Promise<void> {
       progress(`${child.name}: worker round trip...`);
       results[i].overhead = await child.send<OverheadReply>({ cmd: 'overhead', window: overheadWindow, pairs });
     }
+    for (const [i, child] of measured.entries()) {
+      if (results[i].impl !== 'cloze' || !results[i].headAtMask) continue;
+      progress(`${child.name}: unlikely-word hints...`);
+      results[i].hints = await child.send<HintsReply>({ cmd: 'hints', runs: args.quick ? 3 : 15 });
+    }
     for (const child of measured) await child.send({ cmd: 'exit' });
   } finally {
     for (const child of children) child.kill();
@@ -251,8 +257,9 @@ async function main(): Promise<void> {
   const peakRssMb = Object.fromEntries(results.map((r) => [key(r), Math.round(r.peakRssMb - r.load.baselineRssMb)]));
   const baselineRssMb = Object.fromEntries(results.map((r) => [key(r), Math.round(r.load.baselineRssMb)]));
   const workerOverhead = Object.fromEntries(results.filter((r) => r.overhead).map((r) => [key(r), r.overhead!]));
+  const hints = Object.fromEntries(results.filter((r) => r.hints).map((r) => [key(r), r.hints!]));
 
-  const targets = args.modelDir ? [] : targetChecks(find, ratios, loadMs, peakRssMb);
+  const targets = args.modelDir ? [] : targetChecks(find, ratios, loadMs, peakRssMb, hints);
   const output = {
     rows,
     ratios: ratios.map((r) => ({ ...r, p50: round1(r.p50 * 10) / 10, p95: round1(r.p95 * 10) / 10 })),
@@ -263,6 +270,7 @@ async function main(): Promise<void> {
     peak_rss_mb: peakRssMb,
     baseline_rss_mb: baselineRssMb,
     worker_overhead_ms: workerOverhead,
+    hints_paragraph_ms: hints,
     graph: Object.fromEntries(results.filter((r) => r.impl === 'cloze').map((r) => [key(r), r.load.graph])),
     targets,
     settings: {
@@ -298,6 +306,7 @@ function targetChecks(
   ratios: { impl: string; precision: string; window: number; p50: number; p95: number }[],
   loadMs: Record<string, number>,
   peakRssMb: Record<string, number>,
+  hints: Record<string, HintsReply>,
 ): Target[] {
   const at64 = find('cloze', 'int8', 64);
   const ratio = (w: number) => ratios.find((r) => r.impl === 'cloze' && r.precision === 'int8' && r.window === w);
@@ -312,6 +321,7 @@ function targetChecks(
   }
   add('engine int8 load <= 2 s (graph cached)', loadMs['cloze/int8'], (v) => v <= 2000, ' ms');
   add('engine int8 peak RSS <= 400 MB over baseline', peakRssMb['cloze/int8'], (v) => v <= 400, ' MB');
+  add('hints: a 40-word paragraph checked in <= 300 ms (int8, p50)', hints['cloze/int8']?.p50, (v) => v <= 300, ' ms');
   return list;
 }
 
@@ -365,6 +375,14 @@ function printTables(
     console.log(table(['impl', 'precision', 'window', 'engine p50 ms', 'in-process p50 ms', 'difference ms'], overhead.map((r) => {
       const o = r.overhead!;
       return ['cloze', r.precision, o.window, o.engineP50.toFixed(1), o.directP50.toFixed(1), o.differenceMs.toFixed(2)];
+    })));
+  }
+  const hinted = results.filter((r) => r.hints);
+  if (hinted.length > 0) {
+    console.log('\nUnlikely-word hints: one paragraph, every word scored in place (Engine.check, through the worker)\n');
+    console.log(table(['impl', 'precision', 'words', 'one-piece words', 'tokens', 'p50 ms', 'p95 ms', 'ms per word (p50)'], hinted.map((r) => {
+      const h = r.hints!;
+      return ['cloze', r.precision, h.words, h.checked, h.tokens, h.p50.toFixed(1), h.p95.toFixed(1), (h.p50 / h.words).toFixed(1)];
     })));
   }
   console.log('');
