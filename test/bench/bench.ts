@@ -390,11 +390,34 @@ function printTables(
     const fallback = r.load.log.filter((l) => /stock graph/.test(l));
     console.log(`cloze ${r.precision}${r.headAtMask ? '' : ' (stock graph)'}: runs the ${r.load.graph} graph${fallback.length > 0 ? ` (${fallback.join('; ')})` : ''}`);
   }
+  printEditorTimings();
   if (targets.length > 0) {
     console.log('\nTargets\n');
     for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.value}`);
   }
   console.log(`\n(${s.seconds} s)`);
+}
+
+/**
+ * Trigger-to-ghost-text is measured in a real editor by the E2E run (on the
+ * tiny model, so it is the editor path: the debounce, the worker round trip
+ * and the rendering); it writes its timings where this reads them.
+ */
+function printEditorTimings(): void {
+  const file = path.join(ROOT, 'test-results/e2e/timings.json');
+  console.log('\nIn the editor (from the last `npm run test:e2e`, real code-server and Chromium)\n');
+  if (!fs.existsSync(file)) {
+    console.log('  no timings yet: run `npm run test:e2e`');
+    return;
+  }
+  try {
+    const record = JSON.parse(fs.readFileSync(file, 'utf8')) as { date: string; model: string; inlineDebounceMs: number; timingsMs: Record<string, number> };
+    console.log(`  ${record.date}, ${record.model} model, inline debounce ${record.inlineDebounceMs} ms:`);
+    for (const [name, ms] of Object.entries(record.timingsMs)) console.log(`  ${name}: ${ms} ms`);
+    console.log('  With bert-base, add its forward pass (the table above) to the warm figure.');
+  } catch (error) {
+    console.log(`  ${file} is unreadable: ${(error as Error).message}`);
+  }
 }
 
 function maxPositions(dir: string): number {

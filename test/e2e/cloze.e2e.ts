@@ -35,6 +35,15 @@ export const scenarios: Scenario[] = [
       await waitForEditorText(page, 'the cat drinks milk');
       // Auto-save may catch the moment between the insert and the mask's removal.
       await waitForFile(path.join(server.workspace, 'inline.txt'), (c) => c.trim() === 'the cat drinks milk');
+      // Again with the model warm: what a user sees on every mask after the first.
+      await page.keyboard.press('End');
+      await page.keyboard.type(' . the sky is ');
+      const typedWarm = Date.now();
+      await page.keyboard.insertText('[MASK]');
+      await ghost.waitFor({ timeout: 10_000 });
+      timings.set('[MASK] typed -> ghost text visible (model warm)', Date.now() - typedWarm);
+      await waitForEditorText(page, 'the sky is [MASK]blue');
+      await page.keyboard.press('Escape');
       await runCommand(page, 'View: Close All Editors');
     },
   },

@@ -109,6 +109,7 @@ async function main(): Promise<number> {
     }
     console.log('');
     for (const [name, ms] of ctx.timings) console.log(`  ${name}: ${ms} ms`);
+    writeTimings(ctx.timings, vsix !== undefined);
     console.log(`  total: ${Date.now() - started} ms`);
     if (failed > 0) printLogs(server, browser);
   } catch (error) {
@@ -121,6 +122,21 @@ async function main(): Promise<number> {
   }
   console.log(`${passed} passed, ${failed} failed`);
   return failed > 0 || passed === 0 ? 1 : 0;
+}
+
+/** Where the last run's timings go; `npm run bench` prints them beside its own figures. */
+const TIMINGS_FILE = path.join(repoRoot, 'test-results/e2e/timings.json');
+
+function writeTimings(timings: Map<string, number>, fromVsix: boolean): void {
+  const record = {
+    date: new Date().toISOString(),
+    model: 'tiny-planted',
+    inlineDebounceMs: 50,
+    extension: fromVsix ? 'vsix' : 'source',
+    timingsMs: Object.fromEntries(timings),
+  };
+  fs.mkdirSync(path.dirname(TIMINGS_FILE), { recursive: true });
+  fs.writeFileSync(TIMINGS_FILE, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /** dist-vsix/<name>-<platform>-<arch>-<version>.vsix, what `npm run package` writes for this machine. */
