@@ -168,7 +168,7 @@ export class EngineHost implements vscode.Disposable {
       let results: MaskResult[];
       try {
         results = await engine.fill(
-          { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words', ...options },
+          { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words', wholeWords: wholeWordsFor(settings, document, ranges), ...options },
           { caller, signal: abort.signal },
         );
       } catch (error) {
@@ -207,12 +207,12 @@ export class EngineHost implements vscode.Disposable {
    *   pieces, or in code), or undefined when cancelled, stale or without a model.
    * @throws what the engine throws, except cancellation.
    */
-  async check(request: DocumentCheck): Promise<{ checked: DocumentWordCheck[]; skipped: vscode.Range[] } | undefined> {
+  async check(request: DocumentCheck): Promise<{ checked: DocumentWordCheck[]; skipped: vscode.Range[]; ms: number } | undefined> {
     const { document, words, token } = request;
     const version = document.version;
     const engine = await this.getEngine();
     if (!engine || token?.isCancellationRequested) return undefined;
-    if (words.length === 0) return { checked: [], skipped: [] };
+    if (words.length === 0) return { checked: [], skipped: [], ms: 0 };
     const { text, base, spans, kept } = contextFor(document, words);
     const abort = new AbortController();
     const subscription = token?.onCancellationRequested(() => abort.abort());
@@ -226,6 +226,7 @@ export class EngineHost implements vscode.Disposable {
       return {
         checked: result.checked.map((c) => ({ ...c, span: { start: base + c.span.start, end: base + c.span.end }, range: range(c.span) })),
         skipped: [...words.filter((_, i) => !kept[i]), ...result.skipped.map(range)],
+        ms: result.ms,
       };
     } catch (error) {
       if (isCancellation(error)) return undefined;
@@ -273,6 +274,16 @@ function contextFor(document: vscode.TextDocument, ranges: readonly vscode.Range
     text = blankSpans(text, code);
   }
   return { text, base, spans, kept };
+}
+
+/**
+ * Whether to propose words of several vocabulary pieces too (`cloze.wholeWords`):
+ * `words` when every range replaces a word, `always` also for typed masks.
+ * Not with `joint` or `targets`, which the callers pass themselves.
+ */
+function wholeWordsFor(settings: ClozeSettings, document: vscode.TextDocument, ranges: readonly vscode.Range[]): boolean {
+  if (settings.wholeWords === 'always') return true;
+  return settings.wholeWords === 'words' && ranges.every((r) => document.getText(r) !== TYPED_MASK);
 }
 
 function keyOf(settings: ClozeSettings): string {

@@ -41,6 +41,11 @@ export interface ClozeSettings {
    * 0 to 1e9. @default 2000000
    */
   maxFileSize: number;
+  /**
+   * Also propose words the vocabulary splits into 2–3 pieces: `words` when
+   * replacing a word, `always` for typed masks too, `off` never. @default "words"
+   */
+  wholeWords: 'off' | 'words' | 'always';
   /** Unlikely-word hints (off by default); see `src/editor/hints.ts`. */
   hints: {
     enabled: boolean;
@@ -84,6 +89,7 @@ export function readSettings(config: ConfigurationLike): ClozeSettings {
     threads: int(config.get('threads'), 0, 0, 64),
     hubEndpoint: str(config.get('hubEndpoint'), '').trim(),
     maxFileSize: int(config.get('maxFileSize'), DEFAULT_MAX_FILE_SIZE, 0, 1_000_000_000),
+    wholeWords: oneOf(config.get('wholeWords'), ['off', 'words', 'always'] as const, 'words'),
     hints: {
       enabled: bool(config.get('hints.enabled'), false),
       minRatio: num(config.get('hints.minRatio'), DEFAULT_HINT_THRESHOLDS.minRatio, 1, 1_000_000),
@@ -108,6 +114,10 @@ function num(value: unknown, fallback: number, min: number, max: number): number
 
 function int(value: unknown, fallback: number, min: number, max: number): number {
   return Math.round(num(value, fallback, min, max));
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof value === 'string' && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
 }
 
 function stringList(value: unknown, fallback: string[]): string[] {

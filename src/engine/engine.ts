@@ -271,6 +271,7 @@ export class Engine {
     return {
       checked: result.checked.map((c) => ({ ...c, span: shift(c.span) })),
       skipped: result.skipped.map(shift),
+      ms: result.ms,
     };
   }
 

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { buildWindow, type MaskWindow } from './mask-window';
 import type { MaskedLm } from './masked-lm';
 import { rankSuggestions } from './rank-suggestions';
@@ -47,6 +48,8 @@ export interface CheckResult {
    * probability is not comparable with a one-piece alternative's.
    */
   skipped: Span[];
+  /** Milliseconds the check took where it ran (in the worker: queueing and the round trip not included). */
+  ms: number;
 }
 
 /**
@@ -79,6 +82,7 @@ export const MIN_WORD_GAP = 5;
  * @throws {TypeError|RangeError} for a malformed request (see `buildWindow`).
  */
 export async function checkWords(lm: MaskedLm, request: CheckRequest): Promise<CheckResult> {
+  const started = performance.now();
   const tokenizer = lm.tokenizer;
   const topK = request.topK ?? 5;
   if (!Number.isInteger(topK) || topK < 1 || topK > 50) {
@@ -124,7 +128,7 @@ export async function checkWords(lm: MaskedLm, request: CheckRequest): Promise<C
     if (check) checked.push(check);
     else skipped.push({ start: span.start, end: span.end });
   });
-  return { checked, skipped };
+  return { checked, skipped, ms: performance.now() - started };
 }
 
 /**

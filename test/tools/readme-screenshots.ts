@@ -2,7 +2,9 @@
 // (test-results/e2e/, 1280x800, written by `npm run test:e2e`) into
 // media/screenshots/, cropped to the part that shows the feature.
 //
-//   npm run test:e2e && npm run readme:screenshots
+//   npm run test:e2e && npm run readme:screenshots [-- NAME ...]
+//
+// With names, only those pictures are cropped (after an E2E run of some scenarios).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { screenshotDir } from '../e2e/workbench';
@@ -18,11 +20,16 @@ export const crops: Record<string, readonly [number, number, number, number]> = 
   'hover-alternatives': [348, 36, 640, 220],
   // The quick pick at the top of the window.
   'suggest-word-quickpick': [340, 0, 604, 190],
+  // The marked word and its quick fix.
+  'unlikely-word-hints': [348, 36, 640, 190],
 };
 
-function main(): void {
+function main(names: string[]): void {
   fs.mkdirSync(outDir, { recursive: true });
+  const unknown = names.filter((n) => !(n in crops));
+  if (unknown.length > 0) throw new Error(`Unknown screenshot ${unknown.join(', ')}; known: ${Object.keys(crops).join(', ')}`);
   for (const [name, [x, y, width, height]] of Object.entries(crops)) {
+    if (names.length > 0 && !names.includes(name)) continue;
     const from = path.join(screenshotDir, `${name}.png`);
     if (!fs.existsSync(from)) throw new Error(`${path.relative(process.cwd(), from)} is missing: run \`npm run test:e2e\` first`);
     const png = encodePng(crop(decodePng(fs.readFileSync(from)), x, y, width, height));
@@ -34,7 +41,7 @@ function main(): void {
 
 if (require.main === module) {
   try {
-    main();
+    main(process.argv.slice(2));
   } catch (error) {
     console.error((error as Error).message);
     process.exitCode = 1;

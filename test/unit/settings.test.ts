@@ -42,3 +42,13 @@ test('drops non-string language ids and trims the model path', () => {
   assert.deepEqual(s.languages, ['markdown', 'latex']);
   assert.equal(s.modelPath, '/models/bert');
 });
+
+test('reads whole words and the hints, off by default, with bounded thresholds', () => {
+  const defaults = readSettings(stub({}));
+  assert.equal(defaults.wholeWords, 'words');
+  assert.deepEqual(defaults.hints, { enabled: false, minRatio: 50, minScore: 0.3, similarOnly: true, cpuBudget: 25 });
+  const s = readSettings(stub({ wholeWords: 'sometimes', 'hints.enabled': true, 'hints.minRatio': 0, 'hints.minScore': 2, 'hints.cpuBudget': 0.2, 'hints.similarOnly': 'no' }));
+  assert.equal(s.wholeWords, 'words');
+  assert.deepEqual(s.hints, { enabled: true, minRatio: 1, minScore: 1, similarOnly: true, cpuBudget: 1 });
+  assert.equal(readSettings(stub({ wholeWords: 'always' })).wholeWords, 'always');
+});

@@ -28,6 +28,19 @@ suite('Cloze beyond fill-mask', function () {
     assert.equal(editor.document.getText(), 'red sweet [MASK] [MASK] .\n\nthe sky is [MASK] .');
   });
 
+  test('hover on a word proposes words of several pieces too, unless cloze.wholeWords is off', async () => {
+    const editor = await openDocument('red sweet ap|ple .');
+    const hoverText = async () => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, editor.selection.active);
+      return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    };
+    assert.match(await hoverText(), /strawberries/);
+    previous.set('cloze.wholeWords', await updateSetting('cloze.wholeWords', 'off'));
+    const plain = await hoverText();
+    assert.match(plain, /straw/);
+    assert.doesNotMatch(plain, /strawberries/);
+  });
+
   test('Compare Words lists the word and its alternatives by probability; picking replaces', async () => {
     const editor = await openDocument('red sweet ap|ple .');
     const comparing = vscode.commands.executeCommand('cloze.compareWords', 'milk, strawberries');
