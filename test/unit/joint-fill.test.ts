@@ -1,35 +1,16 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { FillMask } from '../../src/engine/fill-mask';
-import { findMaskTokens } from '../../src/engine/mask-window';
-import { MaskedLm } from '../../src/engine/masked-lm';
-import { silentLogger } from '../../src/engine/types';
+import { describe, test } from 'node:test';
+import { masksOf, useTinyModel } from '../helpers/tiny-model';
 
-const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
-const masksOf = (text: string) => findMaskTokens(text, '[MASK]');
 
 describe('joint fill on the planted model', () => {
-  let lm: MaskedLm;
-  let fillMask: FillMask;
-  let cacheDir: string;
-  before(async () => {
-    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-graphs-'));
-    lm = await MaskedLm.load(TINY, 1, silentLogger, { graphCacheDir: cacheDir });
-    fillMask = new FillMask(lm, 8);
-  });
-  after(async () => {
-    await lm.release();
-    fs.rmSync(cacheDir, { recursive: true, force: true });
-  });
+  const tiny = useTinyModel();
 
   test('fills the most confident mask first and ranks the next one with it in place', async () => {
     const text = 'red sweet [MASK] [MASK] .';
     const masks = masksOf(text);
-    const independent = await fillMask.fill({ text, masks, topK: 3 });
-    const joint = await fillMask.fill({ text, masks, topK: 3, joint: true });
+    const independent = await tiny.fillMask.fill({ text, masks, topK: 3 });
+    const joint = await tiny.fillMask.fill({ text, masks, topK: 3, joint: true });
     assert.deepEqual(joint.map((r) => r.joint?.step).sort(), [0, 1]);
     const first = joint.find((r) => r.joint?.step === 0);
     const second = joint.find((r) => r.joint?.step === 1);
@@ -41,7 +22,7 @@ describe('joint fill on the planted model', () => {
     assert.equal(first.joint.chosen.token_str, 'straw');
     // Step 1 equals a one-mask fill of the text with step 0's word written in.
     const filledText = text.slice(0, first.span.start) + first.joint.chosen.token_str + text.slice(first.span.end);
-    const [alone] = await fillMask.fill({ text: filledText, masks: masksOf(filledText), topK: 3 });
+    const [alone] = await tiny.fillMask.fill({ text: filledText, masks: masksOf(filledText), topK: 3 });
     assert.deepEqual(second.suggestions.map((s) => s.token_str), alone.suggestions.map((s) => s.token_str));
     assert.deepEqual(second.suggestions.map((s) => s.score), alone.suggestions.map((s) => s.score));
     // ...which is not what the independent pass gave that mask.
@@ -54,14 +35,14 @@ describe('joint fill on the planted model', () => {
 
   test('a single mask gives the independent result plus its step', async () => {
     const text = 'the cat drinks [MASK] .';
-    const [plain] = await fillMask.fill({ text, masks: masksOf(text), topK: 2 });
-    const [joint] = await fillMask.fill({ text, masks: masksOf(text), topK: 2, joint: true });
+    const [plain] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 2 });
+    const [joint] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 2, joint: true });
     assert.deepEqual(joint.suggestions, plain.suggestions);
     assert.deepEqual({ step: joint.joint?.step, sequence: joint.joint?.sequence }, { step: 0, sequence: 'the cat drinks milk.' });
   });
 
   test('rejects joint together with whole words', async () => {
     const text = 'red sweet [MASK] [MASK] .';
-    await assert.rejects(fillMask.fill({ text, masks: masksOf(text), joint: true, wholeWords: true }), /`joint` or `wholeWords`, got both/);
+    await assert.rejects(tiny.fillMask.fill({ text, masks: masksOf(text), joint: true, wholeWords: true }), /`joint` or `wholeWords`, got both/);
   });
 });

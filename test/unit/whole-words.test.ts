@@ -1,16 +1,8 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Engine } from '../../src/engine/engine';
-import { FillMask } from '../../src/engine/fill-mask';
-import { findMaskTokens } from '../../src/engine/mask-window';
-import { MaskedLm } from '../../src/engine/masked-lm';
-import { silentLogger } from '../../src/engine/types';
+import { masksOf, TINY, useTinyModel } from '../helpers/tiny-model';
 
-const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
-const masksOf = (text: string) => findMaskTokens(text, '[MASK]');
 
 function logSoftmaxAt(row: Float32Array, id: number): number {
   let max = -Infinity;
@@ -22,24 +14,15 @@ function logSoftmaxAt(row: Float32Array, id: number): number {
 
 for (const headAtMask of [true, false]) {
   describe(`batched forward passes (${headAtMask ? 'head-at-mask' : 'stock'} graph)`, () => {
-    let lm: MaskedLm;
-    let cacheDir: string;
-    before(async () => {
-      cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-graphs-'));
-      lm = await MaskedLm.load(TINY, 1, silentLogger, { headAtMask, graphCacheDir: cacheDir });
-    });
-    after(async () => {
-      await lm.release();
-      fs.rmSync(cacheDir, { recursive: true, force: true });
-    });
+    const tiny = useTinyModel({ headAtMask });
 
     test('a batch of rows gives the same logits as one run per row', async () => {
-      const tok = lm.tokenizer;
+      const tok = tiny.lm.tokenizer;
       const rows = ['red sweet [MASK] [MASK] .', 'red sweet straw [MASK] .', 'the cat drinks [MASK] [MASK]'].map((t) => tok.encode(t));
-      const batched = await lm.logitsAtBatch(rows, undefined, [3, 4]);
+      const batched = await tiny.lm.logitsAtBatch(rows, undefined, [3, 4]);
       assert.equal(batched.length, 3);
       for (let b = 0; b < rows.length; b++) {
-        const single = await lm.logitsAt({ inputIds: rows[b], maskPositions: [3, 4] });
+        const single = await tiny.lm.logitsAt({ inputIds: rows[b], maskPositions: [3, 4] });
         for (let k = 0; k < 2; k++) {
           const diff = Math.max(...single[k].map((v, i) => Math.abs(v - batched[b][k][i])));
           assert.ok(diff < 1e-4, `row ${b}, mask ${k}: max difference ${diff}`);
@@ -48,43 +31,32 @@ for (const headAtMask of [true, false]) {
     });
 
     test('rejects an empty batch and rows of different lengths', async () => {
-      await assert.rejects(lm.logitsAtBatch([], undefined, [1]), /at least one input row/);
-      await assert.rejects(lm.logitsAtBatch([[2, 4, 3], [2, 4, 4, 3]], undefined, [1]), /hold 3 ids, got one of 4/);
+      await assert.rejects(tiny.lm.logitsAtBatch([], undefined, [1]), /at least one input row/);
+      await assert.rejects(tiny.lm.logitsAtBatch([[2, 4, 3], [2, 4, 4, 3]], undefined, [1]), /hold 3 ids, got one of 4/);
     });
   });
 }
 
 describe('whole-word candidates and targets on the planted model', () => {
-  let lm: MaskedLm;
-  let fillMask: FillMask;
-  let cacheDir: string;
-  before(async () => {
-    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-graphs-'));
-    lm = await MaskedLm.load(TINY, 1, silentLogger, { graphCacheDir: cacheDir });
-    fillMask = new FillMask(lm, 8);
-  });
-  after(async () => {
-    await lm.release();
-    fs.rmSync(cacheDir, { recursive: true, force: true });
-  });
+  const tiny = useTinyModel();
 
   /** The chain rule by hand: `red sweet [MASK] [MASK] .`, then `red sweet straw [MASK] .`. */
   async function strawberriesLogProb(): Promise<number> {
-    const tok = lm.tokenizer;
+    const tok = tiny.lm.tokenizer;
     const straw = tok.tokenToId('straw') as number;
     const berries = tok.tokenToId('##berries') as number;
     const ids = tok.encode('red sweet [MASK] [MASK] .');
-    const [first] = await lm.logitsAt({ inputIds: ids, maskPositions: [3] });
+    const [first] = await tiny.lm.logitsAt({ inputIds: ids, maskPositions: [3] });
     const filled = ids.slice();
     filled[3] = straw;
-    const [second] = await lm.logitsAt({ inputIds: filled, maskPositions: [4] });
+    const [second] = await tiny.lm.logitsAt({ inputIds: filled, maskPositions: [4] });
     return logSoftmaxAt(first, straw) + logSoftmaxAt(second, berries);
   }
 
   test('finds the two-piece word `strawberries` for a typed mask, scored by its mean log-probability per piece', async () => {
     const text = 'red sweet [MASK] .';
-    const [result] = await fillMask.fill({ text, masks: masksOf(text), topK: 5, wholeWords: true });
-    const tok = lm.tokenizer;
+    const [result] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 5, wholeWords: true });
+    const tok = tiny.lm.tokenizer;
     const found = result.suggestions.find((s) => s.word === 'strawberries');
     assert.ok(found, JSON.stringify(result.suggestions.map((s) => s.word)));
     assert.equal(found.pieces, 2);
@@ -98,7 +70,7 @@ describe('whole-word candidates and targets on the planted model', () => {
     const scores = result.suggestions.map((s) => s.score);
     assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
     // One-piece scores are the plain softmax probabilities.
-    const [plain] = await fillMask.fill({ text, masks: masksOf(text), topK: 1 });
+    const [plain] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 1 });
     assert.equal(result.suggestions[0].score, plain.suggestions[0].score);
   });
 
@@ -106,7 +78,7 @@ describe('whole-word candidates and targets on the planted model', () => {
     // Replacing `straw`: the one-piece candidates left are far less likely than `strawberries`.
     const text = 'red sweet straw .';
     const start = text.indexOf('straw');
-    const [result] = await fillMask.fill({ text, masks: [{ start, end: start + 'straw'.length }], topK: 4, wholeWords: { maxPieces: 2, beam: 4 } });
+    const [result] = await tiny.fillMask.fill({ text, masks: [{ start, end: start + 'straw'.length }], topK: 4, wholeWords: { maxPieces: 2, beam: 4 } });
     assert.deepEqual([result.suggestions[0].word, result.suggestions[0].pieces], ['strawberries', 2]);
     assert.ok(result.suggestions.every((s) => s.word !== 'straw' && (s.pieces ?? 0) <= 2));
     assert.ok(result.suggestions.some((s) => s.pieces === 1));
@@ -114,15 +86,15 @@ describe('whole-word candidates and targets on the planted model', () => {
 
   test('without the option, suggestions are unchanged and carry no piece count', async () => {
     const text = 'red sweet [MASK] .';
-    const [result] = await fillMask.fill({ text, masks: masksOf(text), topK: 3 });
+    const [result] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 3 });
     assert.ok(result.suggestions.every((s) => s.pieces === undefined));
     assert.equal(result.suggestions[0].token_str, 'straw');
   });
 
   test('scores targets; a two-piece target by the chain rule, a one-piece target as the pipeline does', async () => {
     const text = 'red sweet [MASK] .';
-    const [result] = await fillMask.fill({ text, masks: masksOf(text), targets: ['strawberries', 'apple', ' milk '] });
-    const [plain] = await fillMask.fill({ text, masks: masksOf(text), topK: 2 });
+    const [result] = await tiny.fillMask.fill({ text, masks: masksOf(text), targets: ['strawberries', 'apple', ' milk '] });
+    const [plain] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 2 });
     assert.deepEqual(result.targets?.map((t) => [t.word, t.pieces]), [['strawberries', 2], ['apple', 1], ['milk', 1]]);
     const [berries, apple, milk] = result.targets ?? [];
     assert.ok(Math.abs(berries.logProb - (await strawberriesLogProb())) < 1e-5);
@@ -134,10 +106,10 @@ describe('whole-word candidates and targets on the planted model', () => {
   test('rejects bad whole-word and target options with the offending value', async () => {
     const text = 'red sweet [MASK] .';
     const masks = masksOf(text);
-    await assert.rejects(fillMask.fill({ text, masks, wholeWords: { maxPieces: 5 } }), /`wholeWords.maxPieces` to be an integer from 2 to 4, got `5`/);
-    await assert.rejects(fillMask.fill({ text, masks, wholeWords: { beam: 0 } }), /`wholeWords.beam` to be an integer from 1 to 16, got `0`/);
-    await assert.rejects(fillMask.fill({ text, masks, targets: [] }), RangeError);
-    await assert.rejects(fillMask.fill({ text, masks, targets: ['  '] }), TypeError);
+    await assert.rejects(tiny.fillMask.fill({ text, masks, wholeWords: { maxPieces: 5 } }), /`wholeWords.maxPieces` to be an integer from 2 to 4, got `5`/);
+    await assert.rejects(tiny.fillMask.fill({ text, masks, wholeWords: { beam: 0 } }), /`wholeWords.beam` to be an integer from 1 to 16, got `0`/);
+    await assert.rejects(tiny.fillMask.fill({ text, masks, targets: [] }), RangeError);
+    await assert.rejects(tiny.fillMask.fill({ text, masks, targets: ['  '] }), TypeError);
   });
 });
 
