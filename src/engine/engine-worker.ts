@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { FillMask } from './fill-mask';
-import { MaskedLm } from './masked-lm';
+import { countNativeCalls, MaskedLm } from './masked-lm';
 import { type FromWorker, serializeError, type ToWorker } from './protocol';
 import type { Logger } from './types';
 
@@ -31,7 +31,8 @@ port.on('message', (message: ToWorker) => {
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'load': {
-      const { modelDir, threads, cacheSize, headAtMask, graphCacheDir } = message.options;
+      const { modelDir, threads, cacheSize, headAtMask, graphCacheDir, nativeCalls } = message.options;
+      countNativeCalls(new Int32Array(nativeCalls));
       fillMask = MaskedLm.load(modelDir, threads, logger, { headAtMask, graphCacheDir }).then((lm) => new FillMask(lm, cacheSize));
       try {
         send({ type: 'loaded', info: (await fillMask).info });

@@ -132,6 +132,8 @@ export class Engine {
   private readonly logger: Logger;
   private readonly workerScript: string;
   private worker: Worker | undefined;
+  /** `[0]`: the onnxruntime calls in progress in `worker` (see `countNativeCalls`). */
+  private nativeCalls = new Int32Array(new SharedArrayBuffer(4));
   /** Messages posted to `worker` that it has not answered yet: while any, it may be inside onnxruntime. */
   private outstanding = 0;
   private loading: Promise<ModelInfo> | undefined;
@@ -202,6 +204,7 @@ export class Engine {
       cacheSize: this.options.cacheSize,
       headAtMask: this.options.headAtMask,
       graphCacheDir: this.options.graphCacheDir,
+      nativeCalls: this.nativeCalls.buffer as SharedArrayBuffer,
     };
     this.outstanding++;
     post(worker, { type: 'load', options });
@@ -329,6 +332,7 @@ export class Engine {
       ? new Worker(`require('tsx/cjs'); require(${JSON.stringify(this.workerScript)});`, { ...options, eval: true })
       : new Worker(this.workerScript, options);
     this.outstanding = 0;
+    this.nativeCalls = new Int32Array(new SharedArrayBuffer(4));
     worker.on('message', (message: FromWorker) => this.onMessage(worker, message));
     worker.on('error', (error) => this.onWorkerGone(worker, new WorkerError(`The inference worker failed: ${error.message}`, { cause: error })));
     worker.on('exit', (code) => this.onWorkerGone(worker, new WorkerError(`The inference worker exited with code ${code}`)));
@@ -414,11 +418,26 @@ export class Engine {
     else post(this.worker, { type: 'fill', id: pending.id, request });
   }
 
+  /**
+   * A request ran past `requestTimeoutMs`: its callers get an error and the
+   * next request starts a fresh worker. The old one is terminated when it is
+   * stuck in JavaScript; when it is inside onnxruntime (a forward pass that is
+   * merely slow), ending it could abort the whole process, so it is left to
+   * finish and asked to exit after that.
+   */
   private onTimeout(pending: Pending): void {
     if (this.inFlight !== pending || !this.worker) return;
     const worker = this.worker;
+    const inNative = Atomics.load(this.nativeCalls, 0) > 0;
     this.onWorkerGone(worker, new WorkerError(`The inference worker did not answer within ${this.options.requestTimeoutMs} ms and was restarted`));
-    void worker.terminate();
+    if (!inNative) {
+      void worker.terminate();
+      return;
+    }
+    this.logger.warn('The timed-out worker is inside onnxruntime: it is left to finish that call and exit');
+    worker.unref();
+    worker.once('exit', () => this.logger.info('The timed-out worker has exited'));
+    post(worker, { type: 'exit' });
   }
 
   private abort(pending: Pending): void {

@@ -129,7 +129,7 @@ export class MaskedLm {
         logger[prepared.unrecognized ? 'info' : 'warn'](`Running the stock graph of ${name}: ${prepared.reason}`);
       } else {
         try {
-          const session = await ort.InferenceSession.create(prepared.file, sessionOptions);
+          const session = await native(() => ort.InferenceSession.create(prepared.file, sessionOptions));
           const lm = await MaskedLm.ready(ort, session, dir, tokenizer, config, modelFile, 'head-at-mask', started);
           logger.info(`Running ${name} with the MLM head at the masks only (${prepared.fromCache ? 'cached' : 'rewritten'} graph in `
             + `${Math.round(prepared.ms)} ms: ${prepared.file}); ${threads} threads; warm in ${Math.round(lm.loadMs)} ms`);
@@ -144,7 +144,7 @@ export class MaskedLm {
 
     let session: Ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(modelFile, sessionOptions);
+      session = await native(() => ort.InferenceSession.create(modelFile, sessionOptions));
     } catch (cause) {
       throw new ModelError('invalid-model', `Cannot load ${modelFile}: ${(cause as Error).message}`, modelFile, { cause });
     }
@@ -246,7 +246,7 @@ export class MaskedLm {
           break;
       }
     }
-    const output = (await this.session.run(feeds, ['logits'])).logits;
+    const output = (await native(() => this.session.run(feeds, ['logits']))).logits;
     const data = output.data as Float32Array;
     // The rewritten graph gives one row per mask; the stock graph one per input position.
     const atMask = this.graph === 'head-at-mask';
@@ -293,7 +293,7 @@ export class MaskedLm {
       else if (name === 'token_type_ids') feeds[name] = int64(tokenTypeIds ?? new Array<number>(length).fill(0));
       else if (name === MASK_POSITIONS_INPUT) feeds[name] = int64([0], [1]);
     }
-    const output = (await this.session.run(feeds, [HIDDEN_STATE_OUTPUT]))[HIDDEN_STATE_OUTPUT];
+    const output = (await native(() => this.session.run(feeds, [HIDDEN_STATE_OUTPUT])))[HIDDEN_STATE_OUTPUT];
     const hidden = Number(output.dims[2]);
     if (output.dims.length !== 3 || Number(output.dims[1]) !== length || (output.data as Float32Array).length !== length * hidden) {
       throw new ModelError('invalid-model', `Expected \`${HIDDEN_STATE_OUTPUT}\` of shape [1, ${length}, hidden], got [${output.dims.join(', ')}]`, this.modelFile);
@@ -308,6 +308,28 @@ export class MaskedLm {
 }
 
 const KNOWN_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'];
+
+/** See {@link countNativeCalls}. */
+let nativeCalls: Int32Array | undefined;
+
+/**
+ * Keeps in `counter[0]` the number of onnxruntime calls (session creation,
+ * `run`) in progress on this thread, where another thread can read it with
+ * `Atomics.load`: the engine never terminates a worker that is inside one,
+ * since ending a thread in the middle of a native call can abort the process.
+ */
+export function countNativeCalls(counter: Int32Array | undefined): void {
+  nativeCalls = counter;
+}
+
+async function native<T>(call: () => Promise<T>): Promise<T> {
+  if (nativeCalls) Atomics.add(nativeCalls, 0, 1);
+  try {
+    return await call();
+  } finally {
+    if (nativeCalls) Atomics.sub(nativeCalls, 0, 1);
+  }
+}
 
 /** Model types whose position ids start after the padding id (RoBERTa's offset of 2). */
 const OFFSET_POSITIONS = new Set(['roberta', 'xlm-roberta', 'camembert', 'longformer']);

@@ -18,6 +18,8 @@ export interface LoadOptions {
   headAtMask: boolean;
   /** See `MaskedLmOptions.graphCacheDir`. */
   graphCacheDir: string | undefined;
+  /** One int32 the worker keeps the count of its onnxruntime calls in progress in (see `countNativeCalls`). */
+  nativeCalls: SharedArrayBuffer;
 }
 
 export type ToWorker =

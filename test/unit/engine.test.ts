@@ -7,7 +7,17 @@ import { onnx } from 'onnx-proto';
 import { Engine } from '../../src/engine/engine';
 import { CancelledError, ModelError, WorkerError } from '../../src/engine/errors';
 import { findMaskTokens } from '../../src/engine/mask-window';
+import { recordingLogger } from '../helpers/recording-logger';
 import { loadPeerFillMask } from '../helpers/transformers-peer';
+
+/** Polls `condition` every 50 ms until it holds; fails after `timeoutMs`. */
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
 const FAULTY_WORKER = path.join(__dirname, '../fixtures/faulty-worker.ts');
@@ -215,6 +225,18 @@ describe('engine errors and lifecycle', () => {
     await assert.rejects(engine.fill({ text: crash, masks: masksOf(crash) }), (e: unknown) => e instanceof WorkerError && /exited with code 3/.test(e.message));
     const [result] = await engine.fill({ text, masks: masksOf(text) });
     assert.equal(result.suggestions[0].token_str, 'milk');
+    await engine.dispose();
+  });
+
+  test('a worker that times out inside onnxruntime is left to finish and exit, not terminated', async () => {
+    const logger = recordingLogger();
+    const engine = new Engine({ modelDir: TINY, threads: 1, workerScript: FAULTY_WORKER, requestTimeoutMs: 1000, logger });
+    const slow = 'SLOWNATIVE the cat drinks [MASK] .';
+    await assert.rejects(engine.fill({ text: slow, masks: masksOf(slow) }), (e: unknown) => e instanceof WorkerError && /did not answer within 1000 ms/.test(e.message));
+    assert.match(logger.text(), /inside onnxruntime: it is left to finish that call and exit/);
+    const [result] = await engine.fill({ text, masks: masksOf(text) });
+    assert.equal(result.suggestions[0].token_str, 'milk');
+    await waitUntil(() => /The timed-out worker has exited/.test(logger.text()), 10_000);
     await engine.dispose();
   });
 
