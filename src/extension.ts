@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerCompareWordsCommand } from './editor/compare-words-command';
 import { EngineHost } from './editor/engine-host';
+import { registerExplainSuggestionsCommand } from './editor/explain-suggestions-command';
 import { registerFillAllMasksCommand } from './editor/fill-all-masks-command';
 import { registerHover } from './editor/hover';
 import { registerInlineCompletions } from './editor/inline-completions';
@@ -34,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerSuggestWordCommand(engineHost, settings, log),
     registerFillAllMasksCommand(engineHost, settings, log),
     registerCompareWordsCommand(engineHost, settings, log),
+    registerExplainSuggestionsCommand(engineHost, settings, log),
     registerReplaceRange(),
     registerModelCommands(models, engineHost, log),
     vscode.commands.registerCommand(SHOW_MENU_COMMAND, () => showMenu(settings)),
