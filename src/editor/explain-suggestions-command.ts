@@ -39,15 +39,12 @@ const NO_PARAGRAPH = 'Put the cursor in a paragraph of prose to see how expected
 export function registerExplainSuggestionsCommand(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): vscode.Disposable {
   let panel: ExplainPanel | undefined;
   const command = vscode.commands.registerCommand(EXPLAIN_SUGGESTIONS_COMMAND, () => {
-    if (panel) {
-      panel.reveal();
-    } else {
-      const created = new ExplainPanel(host, settings, log, () => {
-        if (panel === created) panel = undefined;
-      });
-      panel = created;
-    }
-    return panel.refresh();
+    if (panel) return panel.reveal();
+    const created = new ExplainPanel(host, settings, log, () => {
+      if (panel === created) panel = undefined;
+    });
+    panel = created;
+    return created.refresh();
   });
   return new vscode.Disposable(() => {
     command.dispose();
@@ -61,6 +58,7 @@ class ExplainPanel {
   /** The editor explained: the active one, or the last one while the panel itself has focus. */
   private editor: vscode.TextEditor | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private timerEvenHidden = false;
   private cancel: vscode.CancellationTokenSource | undefined;
   /** Counts updates: only the latest may show its result. */
   private generation = 0;
@@ -115,13 +113,21 @@ class ExplainPanel {
     );
   }
 
-  reveal(): void {
+  /**
+   * Shows the panel and resolves with what it shows once nothing newer is
+   * pending. A visible panel is up to date already (or about to be: its
+   * listeners have scheduled an update); a hidden one updates now.
+   */
+  reveal(): Promise<ExplainModel> {
+    const hidden = !this.panel.visible;
     this.panel.reveal(undefined, true);
+    if (hidden || this.key === '') this.schedule(false, 0, true);
+    return this.settled();
   }
 
   /** Updates now, whatever was shown, and resolves with what the panel shows once nothing newer is pending. */
   refresh(): Promise<ExplainModel> {
-    this.schedule(true, 0);
+    this.schedule(true, 0, true);
     return this.settled();
   }
 
@@ -138,14 +144,21 @@ class ExplainPanel {
     this.onDispose();
   }
 
-  /** Updates after {@link DEBOUNCE_MS} of quiet; `force` even when the cursor's word and paragraph are unchanged. */
-  private schedule(force = false, delay = DEBOUNCE_MS): void {
+  /**
+   * Updates after {@link DEBOUNCE_MS} of quiet (or `delay` ms): `force` even
+   * when the cursor's word and paragraph are unchanged, `evenHidden` even
+   * when the panel is not visible (yet: `visible` changes only when the
+   * workbench says so, after a reveal).
+   */
+  private schedule(force = false, delay = DEBOUNCE_MS, evenHidden = false): void {
     if (this.disposed) return;
     if (force) this.key = '';
+    evenHidden ||= this.timerEvenHidden && this.timer !== undefined;
     clearTimeout(this.timer);
+    this.timerEvenHidden = evenHidden;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.update();
+      void this.update(evenHidden);
     }, delay);
   }
 
@@ -154,12 +167,13 @@ class ExplainPanel {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  private async update(): Promise<void> {
+  private async update(evenHidden: boolean): Promise<void> {
     if (this.disposed) return;
     const view = this.view();
+    const hidden = !this.panel.visible && !evenHidden;
     // A hidden panel waits (it updates when shown again), and the same word and paragraph need no new answer.
-    if (!this.panel.visible || view.key === this.key) {
-      if (!this.panel.visible) this.key = '';
+    if (hidden || view.key === this.key) {
+      if (hidden) this.key = '';
       if (!this.running) this.answerWaiting();
       return;
     }
