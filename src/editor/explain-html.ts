@@ -238,9 +238,10 @@ function heatRules(): string {
 }
 
 const LEGEND = (() => {
-  const swatches = [1, 0.1, 0.01, 0.001, 10 ** -HEAT_DECADES].map((p, i, all) => {
-    const label = i === all.length - 1 ? `≤ ${percent(p)}` : percent(p);
-    return `<span class="swatch h${heatStep(p)}">${escapeHtml(label)}</span>`;
+  // One swatch per factor of ten, labelled with the probability it stands for.
+  const swatches = Array.from({ length: HEAT_DECADES + 1 }, (_, decade) => {
+    const label = `${decade === HEAT_DECADES ? '≤ ' : ''}${(100 / 10 ** decade).toString()}%`;
+    return `<span class="swatch h${heatStep(10 ** -decade)}">${escapeHtml(label)}</span>`;
   });
   return `<p class="legend">${swatches.join('')}
 <span class="swatch"><span class="w slip">slip</span></span>

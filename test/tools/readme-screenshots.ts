@@ -18,6 +18,8 @@ export const crops: Record<string, readonly [number, number, number, number]> = 
   'hover-alternatives': [348, 36, 640, 220],
   // The quick pick at the top of the window.
   'suggest-word-quickpick': [340, 0, 604, 190],
+  // The Explain Suggestions panel beside the editor, with the line it explains.
+  'explain-suggestions': [348, 36, 932, 510],
 };
 
 function main(): void {

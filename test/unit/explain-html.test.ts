@@ -152,7 +152,8 @@ describe('renderExplainHtml', () => {
     assert.match(html, /<span class="w h1" title="we: 40% here&#10;Instead: they 30%">we<\/span>/);
     assert.match(html, /<span class="w h8 slip current" title="there: 0.05% here&#10;Instead: their 90%, our 6.0%, the 3.0%&#10;Probably meant: their">there<\/span>/);
     assert.match(html, /<span class="w skipped" title="house: not scored[^"]*">house<\/span>/);
-    assert.match(html, /class="legend"/);
+    const legend = [...html.matchAll(/<span class="swatch h(\d+)">([^<]*)<\/span>/g)].map((m) => [Number(m[1]), m[2]]);
+    assert.deepEqual(legend, [[0, '100%'], [3, '10%'], [5, '1%'], [8, '0.1%'], [HEAT_STEPS, '≤ 0.01%']]);
     for (let step = 0; step <= HEAT_STEPS; step++) {
       assert.match(html, new RegExp(`\\.h${step} \\{ background-color: color-mix\\(in srgb, var\\(--vscode-charts-red\\) \\d+%, transparent\\); \\}`));
     }
