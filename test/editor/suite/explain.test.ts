@@ -113,6 +113,19 @@ suite('Cloze Explain Suggestions', function () {
     }
   });
 
+  test('Explain on a single line of 1 MB: the heat map shows a slice around the cursor', async () => {
+    const half = 'we love their house . '.repeat(24_000);
+    const editor = await openDocument(`${half}we love th|ere house . ${half}`);
+    const model = await explain();
+    assert.equal(model.chart.kind === 'ready' && model.chart.data.candidates[0]?.word, 'their');
+    const heat = heatOf(model);
+    assert.ok(heat.text.length <= 2000 && heat.text.length > 1000, `${heat.text.length} characters`);
+    assert.ok(heat.words.length <= 200 && heat.words.length > 100, `${heat.words.length} words`);
+    assert.ok(heat.current, 'the cursor is in the slice');
+    assert.equal(heat.text.slice(heat.current.start, heat.current.end), 'there');
+    assert.equal(editor.document.getText().length, 2 * half.length + 'we love there house . '.length);
+  });
+
   test('Explain shows document text with markup as it is', async () => {
     await openDocument('we love <script>alert(1)</script> & th|ere house .');
     const model = await explain();
