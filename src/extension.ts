@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerCompareWordsCommand } from './editor/compare-words-command';
 import { EngineHost } from './editor/engine-host';
+import { registerExplainSuggestionsCommand } from './editor/explain-suggestions-command';
 import { registerFillAllMasksCommand } from './editor/fill-all-masks-command';
 import { registerHints } from './editor/hints';
 import { registerHover } from './editor/hover';
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerFillAllMasksCommand(engineHost, settings, log),
     registerCompareWordsCommand(engineHost, settings, log),
     registerHints(engineHost, settings, log),
+    registerExplainSuggestionsCommand(engineHost, settings, log),
     registerReplaceRange(),
     registerModelCommands(models, engineHost, log),
     vscode.commands.registerCommand(SHOW_MENU_COMMAND, () => showMenu(settings)),

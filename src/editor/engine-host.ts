@@ -29,6 +29,8 @@ export interface DocumentFill {
   token?: vscode.CancellationToken;
   /** Engine options beyond the settings: a joint fill, target words. */
   options?: Pick<FillRequest, 'joint' | 'targets'>;
+  /** Candidates per range, 1 to 50, in place of `cloze.topK` (a view that always shows ten, say). */
+  topK?: number;
 }
 
 /** Words of a document to score where they stand (`EngineHost.check`). */
@@ -152,7 +154,7 @@ export class EngineHost implements vscode.Disposable {
    * @throws what the engine throws, except cancellation.
    */
   async fill(request: DocumentFill): Promise<(DocumentResult | undefined)[] | undefined> {
-    const { document, ranges, caller, token, options } = request;
+    const { document, ranges, caller, token, options, topK } = request;
     const settings = this.getSettings();
     const version = document.version;
     const engine = await this.getEngine();
@@ -168,7 +170,7 @@ export class EngineHost implements vscode.Disposable {
       let results: MaskResult[];
       try {
         results = await engine.fill(
-          { text, masks: spans, topK: settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words', wholeWords: wholeWordsFor(settings, document, ranges), ...options },
+          { text, masks: spans, topK: topK ?? settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words', wholeWords: wholeWordsFor(settings, document, ranges), ...options },
           { caller, signal: abort.signal },
         );
       } catch (error) {

@@ -86,6 +86,40 @@ export function paragraphsOf(text: string): Span[] {
 }
 
 /**
+ * The paragraph of `text` (see {@link paragraphsOf}) that holds `offset` or
+ * ends right at it; undefined when `offset` is on a blank line. A paragraph
+ * longer than `maxLength` characters is cut to that many around `offset`, at
+ * whitespace where there is some, so that a huge paragraph (a whole file on
+ * one line) costs no more than a normal one.
+ * @param offset An offset into `text`, 0 to `text.length`.
+ * @param maxLength The most characters returned, at least 1.
+ * @throws {RangeError} for an offset outside `text` or a `maxLength` below 1.
+ */
+export function paragraphAt(text: string, offset: number, maxLength = Number.POSITIVE_INFINITY): Span | undefined {
+  if (!Number.isInteger(offset) || offset < 0 || offset > text.length) {
+    throw new RangeError(`Expected \`offset\` to be an integer from 0 to ${text.length}, got \`${offset}\``);
+  }
+  if (!(maxLength >= 1)) throw new RangeError(`Expected \`maxLength\` to be at least 1, got \`${maxLength}\``);
+  const paragraph = paragraphsOf(text).find((p) => p.start <= offset && offset <= p.end);
+  if (!paragraph || paragraph.end - paragraph.start <= maxLength) return paragraph;
+  const length = Math.floor(maxLength);
+  let start = Math.max(paragraph.start, Math.min(offset - Math.floor(length / 2), paragraph.end - length));
+  let end = Math.min(paragraph.end, start + length);
+  // Whole words only: move each cut inwards to the nearest whitespace, unless that would leave nothing.
+  if (start > paragraph.start && !/\s/.test(text[start - 1])) {
+    const space = text.slice(start, end).search(/\s/);
+    if (space >= 0 && start + space < offset) start += space;
+  }
+  if (end < paragraph.end && !/\s/.test(text[end])) {
+    const space = Math.max(text.lastIndexOf(' ', end - 1), text.lastIndexOf('\n', end - 1), text.lastIndexOf('\t', end - 1));
+    if (space > start && space >= offset) end = space;
+  }
+  while (start < end && /\s/.test(text[start])) start++;
+  while (end > start && /\s/.test(text[end - 1])) end--;
+  return { start, end };
+}
+
+/**
  * The sentences of a paragraph (offsets into `text`): cut after `.`, `!`, `?`
  * or `…` (and closing quotes) followed by whitespace, and at line breaks that
  * start a list item.

@@ -1,10 +1,11 @@
 // Cloze as a user meets it: ghost text after a typed [MASK], hover
-// alternatives with a replace link, and "Cloze: Suggest Word" from the palette.
+// alternatives with a replace link, "Cloze: Suggest Word" from the palette,
+// and the "Cloze: Explain Suggestions" panel.
 // Runs on the generated planted model, whose answers are known.
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Scenario } from './scenario';
-import { quickOpen, runCommand, screenshot, selectors, waitForEditorText, waitForFile, waitForWorkbench } from './workbench';
+import { quickOpen, runCommand, screenshot, selectors, waitForEditorText, waitForFile, waitForWorkbench, webviewContent } from './workbench';
 
 export const scenarios: Scenario[] = [
   {
@@ -90,6 +91,33 @@ export const scenarios: Scenario[] = [
       await screenshot(page, 'suggest-word-quickpick');
       await page.keyboard.press('Enter');
       await waitForFile(path.join(server.workspace, 'pick.txt'), (c) => c.trim() === 'the grass is green .');
+      await runCommand(page, 'View: Close All Editors');
+    },
+  },
+  {
+    name: '"Cloze: Explain Suggestions" opens a panel with the candidates\' bar chart and the paragraph\'s heat map',
+    async run({ page, timings }) {
+      // Also when run alone (--grep Explain).
+      await waitForWorkbench(page);
+      await quickOpen(page, 'explain.txt', 'we love there house');
+      await page.locator(selectors.activeEditor).first().click();
+      await page.keyboard.press('Control+Home');
+      // Into `there` of `we love there house .`
+      for (let i = 0; i < 'we love th'.length; i++) await page.keyboard.press('ArrowRight');
+      const asked = Date.now();
+      await runCommand(page, 'Cloze: Explain Suggestions');
+      const panel = webviewContent(page);
+      const firstBar = panel.locator('table.chart tr').first();
+      await firstBar.waitFor({ timeout: 30_000 });
+      assert.match(await firstBar.innerText(), /^their\s+\d+(\.\d+)?%$/);
+      assert.match(await panel.locator('table.chart tr.original').first().innerText(), /^there current\s+[<\d.]+%$/);
+      const slip = panel.locator('.heat .w.slip').first();
+      await slip.waitFor({ timeout: 30_000 });
+      timings.set('Explain Suggestions -> chart and heat map shown', Date.now() - asked);
+      assert.equal(await slip.innerText(), 'there');
+      assert.equal((await panel.locator('.heat').first().innerText()).trim(), 'we love there house .');
+      assert.ok((await panel.locator('.legend .swatch').count()) >= 5, 'a legend');
+      await screenshot(page, 'explain-suggestions');
       await runCommand(page, 'View: Close All Editors');
     },
   },

@@ -3,7 +3,7 @@
 // CSS classes (1.100); keep them here so a VS Code update is fixed in one place.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Page } from '../editor/run-code-server';
+import type { FrameLocator, Page } from '../editor/run-code-server';
 
 /** Where screenshots go (git-ignored; CI keeps them as artifacts). */
 export const screenshotDir = path.resolve(__dirname, '../../test-results/e2e');
@@ -17,7 +17,19 @@ export const selectors = {
   activeEditorLines: '.editor-group-container.active .monaco-editor .view-lines',
   /** Inline suggestion ghost text. */
   ghostText: '.ghost-text-decoration',
+  /** A webview: VS Code's own frame, which holds the content in a frame of its own. */
+  webview: 'iframe.webview.ready',
+  webviewContent: 'iframe#active-frame',
 } as const;
+
+/**
+ * The content of the webview shown: a webview is an iframe (VS Code's host
+ * page) with the extension's page in an inner iframe. Only one webview may
+ * be shown (the frames carry nothing to tell panels apart by).
+ */
+export function webviewContent(page: Page): FrameLocator {
+  return page.frameLocator(selectors.webview).first().frameLocator(selectors.webviewContent).first();
+}
 
 /** Waits until the workbench has rendered its editor area. */
 export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<void> {

@@ -207,6 +207,7 @@ export interface Page {
   waitForFunction(fn: string, arg?: unknown, options?: { timeout?: number; polling?: number }): Promise<unknown>;
   waitForTimeout(ms: number): Promise<void>;
   locator(selector: string): Locator;
+  frameLocator(selector: string): FrameLocator;
   evaluate<T>(fn: string | (() => T)): Promise<T>;
   screenshot(options?: { path?: string; fullPage?: boolean }): Promise<Buffer>;
   title(): Promise<string>;
@@ -233,6 +234,13 @@ export interface Locator {
   hover(options?: { timeout?: number; force?: boolean }): Promise<void>;
   locator(selector: string): Locator;
   filter(options: { hasText?: string | RegExp }): Locator;
+}
+
+/** Elements inside an iframe (a webview's content, say). */
+export interface FrameLocator {
+  first(): FrameLocator;
+  locator(selector: string): Locator;
+  frameLocator(selector: string): FrameLocator;
 }
 
 export interface Browser {

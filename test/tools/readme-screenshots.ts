@@ -22,6 +22,8 @@ export const crops: Record<string, readonly [number, number, number, number]> = 
   'suggest-word-quickpick': [340, 0, 604, 190],
   // The marked word and its quick fix.
   'unlikely-word-hints': [348, 36, 640, 190],
+  // The Explain Suggestions panel beside the editor, with the line it explains.
+  'explain-suggestions': [348, 36, 932, 510],
 };
 
 function main(names: string[]): void {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkableWords, paragraphsOf, sentencesOf } from '../../src/engine/hint-words';
+import { checkableWords, paragraphAt, paragraphsOf, sentencesOf } from '../../src/engine/hint-words';
 import type { Span } from '../../src/engine/types';
 
 const texts = (text: string, spans: Span[]) => spans.map((s) => text.slice(s.start, s.end));
@@ -46,5 +46,52 @@ describe('paragraphsOf and sentencesOf', () => {
     const text = 'Steps:\n- first one\n- second one';
     assert.deepEqual(texts(text, sentencesOf(text)), ['Steps:', '- first one', '- second one']);
     assert.deepEqual(texts('Pi is 3.14 today', sentencesOf('Pi is 3.14 today')), ['Pi is 3.14 today']);
+  });
+});
+
+describe('paragraphAt', () => {
+  const text = 'First para line one\nline two.\n\nSecond para here.\n\n';
+
+  test('finds the paragraph that holds the offset, or ends at it', () => {
+    const at = (offset: number) => {
+      const p = paragraphAt(text, offset);
+      return p && text.slice(p.start, p.end);
+    };
+    assert.equal(at(0), 'First para line one\nline two.');
+    assert.equal(at(text.indexOf('two')), 'First para line one\nline two.');
+    assert.equal(at(text.indexOf('line two.') + 9), 'First para line one\nline two.');
+    assert.equal(at(text.indexOf('here')), 'Second para here.');
+    assert.equal(at(text.length), undefined);
+    assert.equal(paragraphAt('a\n\n\nb', 2), undefined);
+  });
+
+  test('cuts a long paragraph to the length asked for, around the offset, at whitespace', () => {
+    const words = Array.from({ length: 2000 }, (_, i) => `w${i}`);
+    const long = words.join(' ');
+    const offset = long.indexOf('w1000');
+    const p = paragraphAt(long, offset, 200);
+    assert.ok(p);
+    assert.ok(p.end - p.start <= 200, `${p.end - p.start} characters`);
+    assert.ok(p.start <= offset && offset < p.end);
+    const slice = long.slice(p.start, p.end);
+    assert.match(slice, /^w\d+( w\d+)*$/, 'whole words only');
+    assert.ok(slice.split(' ').length > 30);
+    // Near an end, the cut keeps that end.
+    const first = paragraphAt(long, 3, 200);
+    assert.equal(first?.start, 0);
+    const last = paragraphAt(long, long.length, 200);
+    assert.equal(last?.end, long.length);
+  });
+
+  test('cuts a paragraph without whitespace anywhere', () => {
+    const long = 'x'.repeat(10_000);
+    const p = paragraphAt(long, 5000, 100);
+    assert.deepEqual(p && [p.end - p.start, p.start <= 5000 && 5000 <= p.end], [100, true]);
+  });
+
+  test('rejects an offset outside the text and a length below 1', () => {
+    assert.throws(() => paragraphAt('abc', 4), RangeError);
+    assert.throws(() => paragraphAt('abc', -1), /offset/);
+    assert.throws(() => paragraphAt('abc', 0, 0), /maxLength/);
   });
 });
