@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { CancelledError, WorkerError } from './errors';
+import { CancelledError, ModelError, WorkerError } from './errors';
 import type { Embedding } from './embed';
 import { deserializeError, type FromWorker, type LoadOptions, type ToWorker } from './protocol';
 import { type FillRequest, type Logger, type MaskResult, type ModelInfo, silentLogger } from './types';
@@ -44,6 +44,16 @@ export interface EngineOptions {
    * @default the model's folder when writable, else `os.tmpdir()/cloze`
    */
   graphCacheDir?: string;
+  /**
+   * After a load fails for a model error (a missing or corrupt file), loads
+   * within this many milliseconds fail at once with the same error, without
+   * a new worker, as long as the model folder's files are unchanged (a
+   * repaired folder is tried at once); the wait doubles with each failure,
+   * up to 32 times this. A typing user then costs nothing while the model is
+   * broken. 0 retries at once.
+   * @default 2000
+   */
+  retryAfterMs?: number;
   /** Where diagnostics go. @default a logger that drops everything */
   logger?: Logger;
   /** The worker's entry file. @default `engine-worker.js` beside this module */
@@ -129,6 +139,8 @@ export const MAX_MASKS_PER_REQUEST = 512;
  */
 export class Engine {
   private readonly options: Required<Omit<EngineOptions, 'logger' | 'workerScript' | 'graphCacheDir'>> & { graphCacheDir: string | undefined };
+  /** The last load's model error, when it failed, and until when to answer with it. */
+  private failedLoad: { error: Error; until: number; waitMs: number; folder: string } | undefined;
   private readonly logger: Logger;
   private readonly workerScript: string;
   private worker: Worker | undefined;
@@ -157,8 +169,10 @@ export class Engine {
     checkInteger('cacheSize', cacheSize, 0, 100_000);
     const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     checkInteger('requestTimeoutMs', requestTimeoutMs, 1, 3_600_000);
+    const retryAfterMs = options.retryAfterMs ?? 2000;
+    checkInteger('retryAfterMs', retryAfterMs, 0, 3_600_000);
     const graphCacheDir = options.graphCacheDir === undefined ? undefined : path.resolve(options.graphCacheDir);
-    this.options = { modelDir: path.resolve(options.modelDir), threads, cacheSize, requestTimeoutMs, headAtMask: options.headAtMask ?? true, graphCacheDir };
+    this.options = { modelDir: path.resolve(options.modelDir), threads, cacheSize, requestTimeoutMs, retryAfterMs, headAtMask: options.headAtMask ?? true, graphCacheDir };
     this.logger = options.logger ?? silentLogger;
     this.workerScript = options.workerScript === undefined ? defaultWorkerScript() : path.resolve(options.workerScript);
   }
@@ -185,7 +199,8 @@ export class Engine {
 
   /**
    * Starts the worker and loads the model, once; later calls return the same
-   * promise. After a failed load, the next call tries again.
+   * promise. After a failed load, a later call tries again: at once after a
+   * worker failure, after `retryAfterMs` (doubling) after a model error.
    * @throws {ModelError} for a folder that cannot be loaded.
    */
   load(): Promise<ModelInfo> {
@@ -193,6 +208,8 @@ export class Engine {
       return Promise.reject(new CancelledError('disposed', 'The engine was disposed'));
     }
     if (this.loading) return this.loading;
+    const failed = this.failedLoad;
+    if (failed && Date.now() < failed.until && folderFingerprint(this.options.modelDir) === failed.folder) return Promise.reject(failed.error);
     this.setState({ kind: 'loading' });
     const worker = this.startWorker();
     this.loading = new Promise<ModelInfo>((resolve, reject) => {
@@ -209,9 +226,18 @@ export class Engine {
     this.outstanding++;
     post(worker, { type: 'load', options });
     // A failed load must not stay cached: drop it so the next call retries.
-    this.loading.catch(() => {
-      this.loading = undefined;
-    });
+    this.loading.then(
+      () => {
+        this.failedLoad = undefined;
+      },
+      (error: unknown) => {
+        this.loading = undefined;
+        if (error instanceof ModelError && this.options.retryAfterMs > 0) {
+          const waitMs = this.failedLoad ? Math.min(this.failedLoad.waitMs * 2, this.options.retryAfterMs * 32) : this.options.retryAfterMs;
+          this.failedLoad = { error, until: Date.now() + waitMs, waitMs, folder: folderFingerprint(this.options.modelDir) };
+        }
+      },
+    );
     return this.loading;
   }
 
@@ -514,6 +540,33 @@ async function endWorker(worker: Worker, busy: boolean, timeoutMs: number): Prom
   });
   if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
   clearTimeout(timer);
+}
+
+/**
+ * The names, sizes and modification times of a model folder's files (and of
+ * its `onnx/` folder's): cheap to take, and different once anything in it
+ * was added, removed, replaced or written.
+ */
+function folderFingerprint(dir: string): string {
+  const parts: string[] = [];
+  for (const folder of [dir, path.join(dir, 'onnx')]) {
+    let names: string[];
+    try {
+      names = readdirSync(folder).sort();
+    } catch {
+      parts.push(`${folder}: none`);
+      continue;
+    }
+    for (const name of names) {
+      try {
+        const stat = statSync(path.join(folder, name));
+        parts.push(`${name}:${stat.size}:${stat.mtimeMs}`);
+      } catch {
+        parts.push(`${name}: gone`);
+      }
+    }
+  }
+  return parts.join('|');
 }
 
 function checkInteger(name: string, value: number, min: number, max: number): void {

@@ -154,6 +154,31 @@ describe('engine errors and lifecycle', () => {
     await engine.dispose();
   });
 
+  test('after a model error, loads fail at once without a new worker until retryAfterMs or a change in the folder', async (t) => {
+    const dir = tempCopy(t);
+    for (const file of ['tokenizer.json', 'vocab.txt']) fs.renameSync(path.join(dir, file), path.join(dir, `${file}.away`));
+    const logger = recordingLogger();
+    const engine = new Engine({ modelDir: dir, threads: 1, retryAfterMs: 1500, logger });
+    try {
+      const first = await engine.load().catch((e: unknown) => e);
+      assert.ok(first instanceof ModelError && first.code === 'missing-file');
+      const started = Date.now();
+      await assert.rejects(engine.load(), (e: unknown) => e === first);
+      await assert.rejects(engine.fill({ text, masks: masksOf(text) }), (e: unknown) => e === first);
+      assert.ok(Date.now() - started < 200, 'answered without starting a worker');
+      assert.equal(logger.lines.filter((l) => /Model load failed/.test(l)).length, 1);
+      // The wait passes: tried again (and fails again, the files are still away).
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      await assert.rejects(engine.load(), (e: unknown) => e !== first && e instanceof ModelError && e.code === 'missing-file');
+      assert.equal(logger.lines.filter((l) => /Model load failed/.test(l)).length, 2);
+      // Repaired within the (now doubled) wait: tried at once.
+      for (const file of ['tokenizer.json', 'vocab.txt']) fs.renameSync(path.join(dir, `${file}.away`), path.join(dir, file));
+      assert.equal((await engine.load()).graph, 'head-at-mask');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   test('rejects a folder without tokenizer.json, naming the file', async (t) => {
     const dir = tempCopy(t);
     fs.rmSync(path.join(dir, 'tokenizer.json'));
