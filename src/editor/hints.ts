@@ -4,6 +4,7 @@ import { checkableWords, paragraphsOf, sentencesOf } from '../engine/hint-words'
 import { LruCache } from '../engine/lru-cache';
 import type { Span, Suggestion } from '../engine/types';
 import { spelledAlike, unlikelyWord, type WordCheck } from '../engine/word-check';
+import { delay } from './delay';
 import type { EngineHost } from './engine-host';
 import { percent } from './format';
 import type { ClozeSettings } from './settings';
@@ -176,14 +177,8 @@ export class HintsController implements vscode.Disposable {
 
   /** Scores the sentences of the paragraphs around `visible` that are not cached yet. */
   private async checkRange(document: vscode.TextDocument, visible: vscode.Range, current: ClozeSettings, token: vscode.CancellationToken): Promise<void> {
-    const first = Math.max(0, visible.start.line - MARGIN_LINES);
-    const last = Math.min(document.lineCount - 1, visible.end.line + MARGIN_LINES);
-    const slice = new vscode.Range(first, 0, last, document.lineAt(last).text.length);
-    const base = document.offsetAt(slice.start);
-    const text = document.getText(slice);
-    const visibleSpan = { start: document.offsetAt(visible.start) - base, end: document.offsetAt(visible.end) - base };
-    for (const paragraph of paragraphsOf(text)) {
-      if (paragraph.end < visibleSpan.start || paragraph.start > visibleSpan.end) continue;
+    const { base, text, paragraphs } = paragraphsAround(document, visible);
+    for (const paragraph of paragraphs) {
       const words = checkableWords(text.slice(paragraph.start, paragraph.end)).map((w) => ({ start: w.start + paragraph.start, end: w.end + paragraph.start }));
       const pending = sentencesOf(text, paragraph).filter((s) => this.cache.get(text.slice(s.start, s.end)) === undefined);
       if (pending.length === 0) continue;
@@ -215,7 +210,7 @@ export class HintsController implements vscode.Disposable {
       // The budget: this paragraph took `busy` ms; rest so that work is at most `cpuBudget` % of the time.
       const rest = busy * (100 / current.hints.cpuBudget - 1);
       this.stats.sleptMs += rest;
-      if (rest > 0 && !(await sleep(rest, token))) return;
+      if (rest > 0 && (await delay(rest, token))) return;
     }
   }
 
@@ -232,14 +227,8 @@ export class HintsController implements vscode.Disposable {
     const fresh: Hint[] = [];
     const covered: vscode.Range[] = [];
     for (const range of ranges) {
-      const first = Math.max(0, range.start.line - MARGIN_LINES);
-      const last = Math.min(document.lineCount - 1, range.end.line + MARGIN_LINES);
-      const slice = new vscode.Range(first, 0, last, document.lineAt(last).text.length);
-      const base = document.offsetAt(slice.start);
-      const text = document.getText(slice);
-      const span = { start: document.offsetAt(range.start) - base, end: document.offsetAt(range.end) - base };
-      for (const paragraph of paragraphsOf(text)) {
-        if (paragraph.end < span.start || paragraph.start > span.end) continue;
+      const { base, text, paragraphs } = paragraphsAround(document, range);
+      for (const paragraph of paragraphs) {
         covered.push(new vscode.Range(document.positionAt(base + paragraph.start), document.positionAt(base + paragraph.end)));
         for (const sentence of sentencesOf(text, paragraph)) {
           for (const word of this.cache.get(text.slice(sentence.start, sentence.end)) ?? []) {
@@ -278,6 +267,22 @@ export class HintsController implements vscode.Disposable {
   }
 }
 
+/**
+ * The paragraphs that `range` touches, found in the lines around it
+ * ({@link MARGIN_LINES} more on each side): offsets into `text`, which
+ * starts at document offset `base`.
+ */
+function paragraphsAround(document: vscode.TextDocument, range: vscode.Range): { base: number; text: string; paragraphs: Span[] } {
+  const first = Math.max(0, range.start.line - MARGIN_LINES);
+  const last = Math.min(document.lineCount - 1, range.end.line + MARGIN_LINES);
+  const slice = new vscode.Range(first, 0, last, document.lineAt(last).text.length);
+  const base = document.offsetAt(slice.start);
+  const text = document.getText(slice);
+  const start = document.offsetAt(range.start) - base;
+  const end = document.offsetAt(range.end) - base;
+  return { base, text, paragraphs: paragraphsOf(text).filter((p) => p.end >= start && p.start <= end) };
+}
+
 /** The diagnostic for a word, when the thresholds flag it. */
 function hintFor(word: CachedWord, current: ClozeSettings): ((range: vscode.Range) => Hint) | undefined {
   const thresholds = { minRatio: current.hints.minRatio, minScore: current.hints.minScore, similarOnly: current.hints.similarOnly };
@@ -298,21 +303,6 @@ function hintFor(word: CachedWord, current: ClozeSettings): ((range: vscode.Rang
 function formatRatio(ratio: number): string {
   if (ratio >= 1e6) return 'over a million';
   return Math.round(ratio).toLocaleString('en-US');
-}
-
-/** Waits `ms`; resolves false when cancelled first. */
-function sleep(ms: number, token: vscode.CancellationToken): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      resolve(true);
-    }, ms);
-    const subscription = token.onCancellationRequested(() => {
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve(false);
-    });
-  });
 }
 
 /** Starts the hints controller; it stays idle while `cloze.hints.enabled` is off. */

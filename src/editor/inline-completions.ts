@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { delay } from './delay';
 import type { EngineHost } from './engine-host';
 import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
 import { masksAround, masksInParagraph, masksOnLine, type Target, wordAt } from './targets';
@@ -98,19 +99,4 @@ async function completeInline(completion: Completion): Promise<void> {
     editor.selection = new vscode.Selection(next.range.end, next.range.end);
     await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
   }
-}
-
-/** Waits `ms`; resolves true if cancelled meanwhile. */
-function delay(ms: number, token: vscode.CancellationToken): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      subscription.dispose();
-      resolve(false);
-    }, ms);
-    const subscription = token.onCancellationRequested(() => {
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve(true);
-    });
-  });
 }

@@ -45,35 +45,21 @@ async function handle(message: ToWorker): Promise<void> {
       // Nothing runs in onnxruntime now (messages are handled in order), so
       // the thread can end without taking the process down with it.
       return process.exit(0);
-    case 'embed': {
-      try {
-        if (!fillMask) throw new Error('No model loaded');
-        const embedding = await (await fillMask).embed(message.text);
-        send({ type: 'embedding', id: message.id, embedding });
-      } catch (error) {
-        send({ type: 'error', id: message.id, error: serializeError(error) });
-      }
-      return;
-    }
-    case 'check': {
-      try {
-        if (!fillMask) throw new Error('No model loaded');
-        const result = await (await fillMask).check(message.request);
-        send({ type: 'checked', id: message.id, result });
-      } catch (error) {
-        send({ type: 'error', id: message.id, error: serializeError(error) });
-      }
-      return;
-    }
-    case 'fill': {
-      try {
-        if (!fillMask) throw new Error('No model loaded');
-        const results = await (await fillMask).fill(message.request);
-        send({ type: 'result', id: message.id, results });
-      } catch (error) {
-        send({ type: 'error', id: message.id, error: serializeError(error) });
-      }
-      return;
-    }
+    case 'embed':
+      return answer(message.id, async (model) => ({ type: 'embedding', id: message.id, embedding: await model.embed(message.text) }));
+    case 'check':
+      return answer(message.id, async (model) => ({ type: 'checked', id: message.id, result: await model.check(message.request) }));
+    case 'fill':
+      return answer(message.id, async (model) => ({ type: 'result', id: message.id, results: await model.fill(message.request) }));
+  }
+}
+
+/** Runs one request against the loaded model and sends its answer, or the error it threw. */
+async function answer(id: number, run: (model: FillMask) => Promise<FromWorker>): Promise<void> {
+  try {
+    if (!fillMask) throw new Error('No model loaded');
+    send(await run(await fillMask));
+  } catch (error) {
+    send({ type: 'error', id, error: serializeError(error) });
   }
 }

@@ -1,21 +1,10 @@
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateExtension, closeAllEditors, getExtension, openDocument, restoreSetting, sleep, updateSetting, waitFor } from './helpers';
+import { openDocument, sleep, updateSetting, useTinyModelSuite, waitFor } from './helpers';
 
 suite('Cloze beyond fill-mask', function () {
   this.timeout(60_000);
-  const previous = new Map<string, unknown>();
-
-  suiteSetup(async () => {
-    const model = path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');
-    previous.set('cloze.modelPath', await updateSetting('cloze.modelPath', model));
-    await activateExtension();
-  });
-  suiteTeardown(async () => {
-    for (const [key, value] of previous) await restoreSetting(key, value);
-  });
-  teardown(closeAllEditors);
+  const previous = useTinyModelSuite();
 
   test('Fill All Masks fills the paragraph jointly in one undo step', async () => {
     const editor = await openDocument('red sweet [MASK] [MASK]| .\n\nthe sky is [MASK] .');

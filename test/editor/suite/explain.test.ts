@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExplainModel, HeatMap } from '../../../src/editor/explain-html';
 import { heatLevel } from '../../../src/editor/explain-html';
-import { activateExtension, closeAllEditors, getExtension, openDocument, restoreSetting, setCursor, updateSetting, waitFor } from './helpers';
+import { openDocument, restoreSetting, setCursor, updateSetting, useTinyModelSuite, waitFor } from './helpers';
 
 const TITLE = 'Cloze: Explain Suggestions';
 
@@ -23,17 +22,7 @@ function heatOf(model: ExplainModel): HeatMap {
 
 suite('Cloze Explain Suggestions', function () {
   this.timeout(60_000);
-  const previous = new Map<string, unknown>();
-
-  suiteSetup(async () => {
-    const model = path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');
-    previous.set('cloze.modelPath', await updateSetting('cloze.modelPath', model));
-    await activateExtension();
-  });
-  suiteTeardown(async () => {
-    for (const [key, value] of previous) await restoreSetting(key, value);
-  });
-  teardown(closeAllEditors);
+  useTinyModelSuite();
 
   test('Explain opens a panel beside the editor: "their" tops the chart for "there", which the heat map marks unlikely', async () => {
     const editor = await openDocument('we love th|ere house .');

@@ -192,3 +192,25 @@ export function note(text: string): void {
   if (Array.isArray(notes)) notes.push(text);
   console.log(text);
 }
+
+/**
+ * The set-up most suites share, registered as the calling suite's hooks: the
+ * planted tiny model as `cloze.modelPath` plus `settings`, the extension
+ * activated; every editor closed after each test; the settings put back
+ * after the suite. Returns the map of previous values, where a test that
+ * changes another setting with {@link updateSetting} records it to have it
+ * put back too.
+ */
+export function useTinyModelSuite(settings: Record<string, unknown> = {}): Map<string, unknown> {
+  const previous = new Map<string, unknown>();
+  suiteSetup(async () => {
+    const model = path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');
+    for (const [key, value] of Object.entries({ 'cloze.modelPath': model, ...settings })) previous.set(key, await updateSetting(key, value));
+    await activateExtension();
+  });
+  suiteTeardown(async () => {
+    for (const [key, value] of previous) await restoreSetting(key, value);
+  });
+  teardown(closeAllEditors);
+  return previous;
+}

@@ -1,26 +1,13 @@
 import * as assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { activateExtension, closeAllEditors, getExtension, note, openDocument, restoreSetting, sleep, updateSetting, waitFor } from './helpers';
+import { note, openDocument, sleep, updateSetting, useTinyModelSuite, waitFor } from './helpers';
 
 const clozeHints = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Cloze');
 
 suite('Cloze unlikely-word hints', function () {
   this.timeout(60_000);
-  const previous = new Map<string, unknown>();
-
-  suiteSetup(async () => {
-    const model = path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');
-    previous.set('cloze.modelPath', await updateSetting('cloze.modelPath', model));
-    previous.set('cloze.hints.enabled', await updateSetting('cloze.hints.enabled', true));
-    // The tests wait for hints; the budget's rests would only slow them.
-    previous.set('cloze.hints.cpuBudget', await updateSetting('cloze.hints.cpuBudget', 100));
-    await activateExtension();
-  });
-  suiteTeardown(async () => {
-    for (const [key, value] of previous) await restoreSetting(key, value);
-  });
-  teardown(closeAllEditors);
+  // The tests wait for hints: the CPU budget's rests would only slow them.
+  useTinyModelSuite({ 'cloze.hints.enabled': true, 'cloze.hints.cpuBudget': 100 });
 
   test('marks there/their and then/than as Information, and the quick fix replaces the word', async () => {
     const started = Date.now();
