@@ -353,6 +353,8 @@ interface CueRow {
   differsIffSeen: number;
   top1WhenSeen: number;
   top1WhenUnseen: number;
+  /** Cases and sides whose top-1 is the planted answer at every distance the window sees, and at none beyond. */
+  flipsAtEdge: number;
   /** Mean share of the top 5 that is also in the top 5 at the largest window. */
   overlap: number;
 }
@@ -383,16 +385,18 @@ async function cueStudy(quick: boolean): Promise<{ rows: CueRow[]; sweep: Map<nu
     }
     const rows = WINDOWS.map((window): CueRow => {
       const e = effectiveOf(window);
-      const row: CueRow = { window, effective: e, reach: { left: 0, right: 0 }, seen: 0, unseen: 0, differsIffSeen: 0, top1WhenSeen: 0, top1WhenUnseen: 0, overlap: 0 };
+      const row: CueRow = { window, effective: e, reach: { left: 0, right: 0 }, seen: 0, unseen: 0, differsIffSeen: 0, top1WhenSeen: 0, top1WhenUnseen: 0, flipsAtEdge: 0, overlap: 0 };
       for (const c of cases) {
         for (const side of sides) {
           const control = controls.get(e)!;
+          let flips = true;
           for (const d of distances) {
             const probe = probes.get(e)!.get(`${c.cue}/${side}/${d}`)!;
             const atLargest = probes.get(largest)!.get(`${c.cue}/${side}/${d}`)!;
             const differs = probe.top5.join() !== control.top5.join() || probe.scores.some((s, i) => s !== control.scores[i]);
             if (differs === probe.cueSeen) row.differsIffSeen++;
             const top1 = probe.top5[0] === c.answer;
+            if (top1 !== probe.cueSeen) flips = false;
             if (probe.cueSeen) {
               row.seen++;
               if (top1) row.top1WhenSeen++;
@@ -403,6 +407,7 @@ async function cueStudy(quick: boolean): Promise<{ rows: CueRow[]; sweep: Map<nu
             }
             row.overlap += probe.top5.filter((w) => atLargest.top5.includes(w)).length / 5;
           }
+          if (flips) row.flipsAtEdge++;
         }
       }
       row.overlap /= row.seen + row.unseen;
@@ -442,7 +447,9 @@ async function main(): Promise<void> {
   const corpus = readCorpus(path.join(ROOT, 'node_modules'));
 
   console.log('\n1. How much real prose fits whole\n');
-  if (!fs.existsSync(path.join(BERT_DIR, 'tokenizer.json'))) {
+  const noProse = corpus.paragraphs.length === 0 ? 'Skipped: no prose paragraphs in the Markdown files under node_modules (run `npm ci`).' : undefined;
+  if (noProse) console.log(noProse);
+  else if (!fs.existsSync(path.join(BERT_DIR, 'tokenizer.json'))) {
     console.log(`Skipped: the bert-base-uncased tokenizer is not at ${BERT_DIR} (it is not in the repository).`);
   } else {
     const tokenizer = WordTokenizer.fromFolder(BERT_DIR);
@@ -469,7 +476,8 @@ async function main(): Promise<void> {
     const made = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/fixtures/make-models.ts'), '--bert-base'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     int8Ready = made.status === 0 && fs.existsSync(path.join(INT8_DIR, 'model.onnx'));
   }
-  if (!int8Ready) {
+  if (noProse) console.log(noProse);
+  else if (!int8Ready) {
     console.log(`Skipped: no ${path.relative(ROOT, INT8_DIR)}; \`npx tsx test/fixtures/make-models.ts --bert-base\` builds it from ${BERT_DIR}.`);
   } else {
     const { filled, corpus: real } = await latencyStudy(corpus.paragraphs, quick, progress);
@@ -491,9 +499,9 @@ async function main(): Promise<void> {
     + `The cue sits d words from the mask (d = ${cue.distances[0]} to ${cue.distances[cue.distances.length - 1]}), to its left or right, `
     + `in a run of filler words (${FILLER.slice(0, 6).join(', ')}, ...) that fills every window. The model has ${cue.maxPositions} positions, `
     + `so the engine clamps larger windows to ${cue.maxPositions}. The control is the same text without the cue.\n`);
-  console.log(table(['window', 'clamped to', 'cue seen up to d (left/right)', 'output = control iff cue unseen', 'top-1 planted, cue seen', 'top-1 planted, cue unseen', 'top-5 overlap with largest'], cue.rows.map((r) => [
+  console.log(table(['window', 'clamped to', 'cue seen up to d (left/right)', 'output = control iff cue unseen', 'top-1 planted, cue seen', 'top-1 planted, cue unseen', 'top-1 flips at the edge', 'top-5 overlap with largest'], cue.rows.map((r) => [
     r.window, r.effective, `${r.reach.left} / ${r.reach.right}`, `${r.differsIffSeen} of ${r.seen + r.unseen}`,
-    `${r.top1WhenSeen} of ${r.seen}`, `${r.top1WhenUnseen} of ${r.unseen}`, pct(r.overlap),
+    `${r.top1WhenSeen} of ${r.seen}`, `${r.top1WhenUnseen} of ${r.unseen}`, `${r.flipsAtEdge} of ${2 * cue.cases.length}`, pct(r.overlap),
   ])));
   const reaches = [...new Set(cue.rows.flatMap((r) => [r.reach.left, r.reach.left + 1]))];
   const shown = [...new Set([cue.distances[0], ...reaches, cue.distances[cue.distances.length - 1]])].filter((d) => cue.distances.includes(d)).sort((a, b) => a - b);
