@@ -178,7 +178,8 @@ function latencyInputs(paragraphs: string[], tokenizer: WordTokenizer, window: n
   for (let k = 0; k < count; k++) {
     let at = (offset + k * step) % paragraphs.length;
     let text = paragraphs[at];
-    while (tokenizer.encodePiece(text).length < window + 32) {
+    for (let joined = 1; tokenizer.encodePiece(text).length < window + 32; joined++) {
+      if (joined === paragraphs.length) throw new RangeError(`Expected the corpus to hold more than ${window + 32} tokens, got ${paragraphs.length} paragraphs with fewer`);
       at = (at + 1) % paragraphs.length;
       text += ` ${paragraphs[at]}`;
     }
@@ -191,8 +192,8 @@ function latencyInputs(paragraphs: string[], tokenizer: WordTokenizer, window: n
 }
 
 /**
- * `count` masks of the corpus, evenly spaced among all the every-7th-word masks of part 1: the
- * mix of paragraph lengths a user's requests have (a window never holds more than the
+ * `count` masks of the corpus, evenly spaced among all the every-7th-word masks of part 1, so
+ * that their paragraphs have the corpus's mix of lengths (a window never holds more than the
  * paragraph).
  */
 function corpusMasks(paragraphs: string[], count: number): LatencyInput[] {
