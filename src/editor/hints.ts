@@ -71,7 +71,9 @@ export class HintsController implements vscode.Disposable {
       vscode.workspace.onDidChangeTextDocument((e) => this.onEdit(e)),
       vscode.workspace.onDidCloseTextDocument((document) => this.forget(document.uri)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()),
-      vscode.window.onDidChangeTextEditorVisibleRanges(() => this.schedule()),
+      vscode.window.onDidChangeTextEditorVisibleRanges((e) => {
+        if (isEnabledFor(this.settings.current, e.textEditor.document)) this.schedule();
+      }),
       settings.onDidChange(() => this.onSettingsChanged()),
       vscode.languages.registerCodeActionsProvider({ scheme: '*' }, { provideCodeActions: (document, _range, context) => this.codeActions(document, context) }, {
         providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
@@ -125,7 +127,8 @@ export class HintsController implements vscode.Disposable {
 
   /** Drops the hints on lines an edit touched and moves the later ones with the text; then waits for quiet. */
   private onEdit(event: vscode.TextDocumentChangeEvent): void {
-    if (event.contentChanges.length === 0) return;
+    // Output channels (our own log among them) change all the time: only documents Cloze works in count.
+    if (event.contentChanges.length === 0 || !isEnabledFor(this.settings.current, event.document)) return;
     const key = event.document.uri.toString();
     let hints = this.hints.get(key);
     if (hints) {
