@@ -20,6 +20,10 @@ const IDLE_MS = 1000;
 const MARGIN_LINES = 30;
 /** Sentences whose word scores are kept. */
 const CACHE_SENTENCES = 2000;
+/** Sentences longer than this are not checked: at this length, not prose. */
+const MAX_SENTENCE_CHARS = 2000;
+/** Words per request to the engine: about a paragraph, a few hundred milliseconds with bert-base. */
+const BATCH_WORDS = 120;
 /** Alternatives kept per word: the quick fixes offer up to three. */
 const ALTERNATIVES = 8;
 
@@ -164,11 +168,19 @@ export class HintsController implements vscode.Disposable {
         const document = editor.document;
         if (token.isCancellationRequested) return;
         if (!isEnabledFor(current, document) || isTooLarge(current, document, this.log)) continue;
+        const started = performance.now();
+        const before = { ...this.stats };
         for (const visible of editor.visibleRanges) {
           await this.checkRange(document, visible, current, token);
-          if (token.isCancellationRequested) return;
+          if (token.isCancellationRequested) {
+            this.log.trace(`Hints: pass over ${document.uri.toString(true)} cancelled (an edit or a scroll)`);
+            return;
+          }
         }
         this.publish(document, editor.visibleRanges);
+        this.log.debug(`Hints: ${document.uri.toString(true)} lines ${editor.visibleRanges.map((r) => `${r.start.line + 1}-${r.end.line + 1}`).join(', ')}: `
+          + `${this.stats.paragraphs - before.paragraphs} batches in ${Math.round(performance.now() - started)} ms (model ${Math.round(this.stats.busyMs - before.busyMs)} ms), `
+          + `${this.hints.get(document.uri.toString())?.length ?? 0} hints`);
       }
     } catch (error) {
       if (!isCancellation(error)) this.log.warn(`Unlikely-word hints failed: ${(error as Error).message}`);
@@ -178,42 +190,47 @@ export class HintsController implements vscode.Disposable {
     }
   }
 
-  /** Scores the sentences of the paragraphs around `visible` that are not cached yet. */
+  /**
+   * Scores the sentences on screen (of the paragraphs around `visible`) that
+   * are not cached yet, a batch of at most {@link BATCH_WORDS} words per
+   * request, resting after each as the CPU budget says.
+   */
   private async checkRange(document: vscode.TextDocument, visible: vscode.Range, current: ClozeSettings, token: vscode.CancellationToken): Promise<void> {
-    const { base, text, paragraphs } = paragraphsAround(document, visible);
+    const { base, text, paragraphs, span } = paragraphsAround(document, visible);
     for (const paragraph of paragraphs) {
-      const words = checkableWords(text.slice(paragraph.start, paragraph.end)).map((w) => ({ start: w.start + paragraph.start, end: w.end + paragraph.start }));
-      const pending = sentencesOf(text, paragraph).filter((s) => this.cache.get(text.slice(s.start, s.end)) === undefined);
-      if (pending.length === 0) continue;
-      const wanted = words.filter((w) => pending.some((s) => w.start >= s.start && w.end <= s.end));
-      const result = await this.host.check({
-        document,
-        words: wanted.map((w) => new vscode.Range(document.positionAt(base + w.start), document.positionAt(base + w.end))),
-        caller: 'hints',
-        priority: 'background',
-        topK: ALTERNATIVES,
-        token,
-      });
-      if (!result || token.isCancellationRequested) return;
-      // The model's time only: a first check also waits for the model to load.
-      const busy = result.ms;
-      this.stats.paragraphs++;
-      this.stats.busyMs += busy;
-      for (const sentence of pending) {
-        const inside = (s: Span) => s.start - base >= sentence.start && s.end - base <= sentence.end;
-        this.cache.set(
-          text.slice(sentence.start, sentence.end),
-          result.checked.filter((c) => inside(c.span)).map((c) => ({
-            start: c.span.start - base - sentence.start,
-            end: c.span.end - base - sentence.start,
-            check: { text: c.text, score: c.score, alternatives: c.alternatives },
-          })),
-        );
+      const sentences = sentencesOf(text, paragraph).filter((s) => s.end >= span.start && s.start <= span.end);
+      // A "sentence" of thousands of characters is a data dump or a minified line, not prose.
+      const pending = sentences.filter((s) => s.end - s.start <= MAX_SENTENCE_CHARS && this.cache.get(text.slice(s.start, s.end)) === undefined);
+      for (const batch of batches(pending, (s) => checkableWords(text.slice(s.start, s.end)).map((w) => ({ start: w.start + s.start, end: w.end + s.start })))) {
+        const result = await this.host.check({
+          document,
+          words: batch.words.map((w) => new vscode.Range(document.positionAt(base + w.start), document.positionAt(base + w.end))),
+          caller: 'hints',
+          priority: 'background',
+          topK: ALTERNATIVES,
+          token,
+        });
+        if (!result || token.isCancellationRequested) return;
+        // The model's time only: a first check also waits for the model to load.
+        const busy = result.ms;
+        this.stats.paragraphs++;
+        this.stats.busyMs += busy;
+        for (const sentence of batch.sentences) {
+          const inside = (s: Span) => s.start - base >= sentence.start && s.end - base <= sentence.end;
+          this.cache.set(
+            text.slice(sentence.start, sentence.end),
+            result.checked.filter((c) => inside(c.span)).map((c) => ({
+              start: c.span.start - base - sentence.start,
+              end: c.span.end - base - sentence.start,
+              check: { text: c.text, score: c.score, alternatives: c.alternatives },
+            })),
+          );
+        }
+        // The budget: this batch took `busy` ms; rest so that work is at most `cpuBudget` % of the time.
+        const rest = busy * (100 / current.hints.cpuBudget - 1);
+        this.stats.sleptMs += rest;
+        if (rest > 0 && (await delay(rest, token))) return;
       }
-      // The budget: this paragraph took `busy` ms; rest so that work is at most `cpuBudget` % of the time.
-      const rest = busy * (100 / current.hints.cpuBudget - 1);
-      this.stats.sleptMs += rest;
-      if (rest > 0 && (await delay(rest, token))) return;
     }
   }
 
@@ -233,7 +250,7 @@ export class HintsController implements vscode.Disposable {
       const { base, text, paragraphs } = paragraphsAround(document, range);
       for (const paragraph of paragraphs) {
         covered.push(new vscode.Range(document.positionAt(base + paragraph.start), document.positionAt(base + paragraph.end)));
-        for (const sentence of sentencesOf(text, paragraph)) {
+        for (const sentence of sentencesOf(text, paragraph).filter((s) => s.end - s.start <= MAX_SENTENCE_CHARS)) {
           for (const word of this.cache.get(text.slice(sentence.start, sentence.end)) ?? []) {
             const hint = hintFor(word, current);
             if (!hint) continue;
@@ -275,7 +292,7 @@ export class HintsController implements vscode.Disposable {
  * ({@link MARGIN_LINES} more on each side): offsets into `text`, which
  * starts at document offset `base`.
  */
-function paragraphsAround(document: vscode.TextDocument, range: vscode.Range): { base: number; text: string; paragraphs: Span[] } {
+function paragraphsAround(document: vscode.TextDocument, range: vscode.Range): { base: number; text: string; paragraphs: Span[]; span: Span } {
   const first = Math.max(0, range.start.line - MARGIN_LINES);
   const last = Math.min(document.lineCount - 1, range.end.line + MARGIN_LINES);
   const slice = new vscode.Range(first, 0, last, document.lineAt(last).text.length);
@@ -283,7 +300,28 @@ function paragraphsAround(document: vscode.TextDocument, range: vscode.Range): {
   const text = document.getText(slice);
   const start = document.offsetAt(range.start) - base;
   const end = document.offsetAt(range.end) - base;
-  return { base, text, paragraphs: paragraphsOf(text).filter((p) => p.end >= start && p.start <= end) };
+  return { base, text, paragraphs: paragraphsOf(text).filter((p) => p.end >= start && p.start <= end), span: { start, end } };
+}
+
+/**
+ * Groups sentences, in order, into batches of at most {@link BATCH_WORDS}
+ * words (a longer sentence alone). Sentences without words come along, so
+ * that they are cached too.
+ */
+function batches(sentences: Span[], wordsOf: (sentence: Span) => Span[]): { sentences: Span[]; words: Span[] }[] {
+  const out: { sentences: Span[]; words: Span[] }[] = [];
+  let current: { sentences: Span[]; words: Span[] } = { sentences: [], words: [] };
+  for (const sentence of sentences) {
+    const words = wordsOf(sentence);
+    if (current.words.length > 0 && current.words.length + words.length > BATCH_WORDS) {
+      out.push(current);
+      current = { sentences: [], words: [] };
+    }
+    current.sentences.push(sentence);
+    current.words.push(...words);
+  }
+  if (current.sentences.length > 0) out.push(current);
+  return out;
 }
 
 /** The diagnostic for a word, when the thresholds flag it. */

@@ -44,7 +44,7 @@ export function checkableWords(text: string): Span[] {
     const start = m.index;
     const end = start + m[0].length;
     while (e < excluded.length && excluded[e].end <= start) e++;
-    if (excluded.slice(e).some((x) => x.start < end && x.end > start)) continue;
+    if (overlapsFrom(excluded, e, start, end)) continue;
     const word = m[0];
     if ([...word].length < 2) continue;
     const before = text[start - 1] ?? ' ';
@@ -59,6 +59,12 @@ export function checkableWords(text: string): Span[] {
     words.push({ start, end });
   }
   return words;
+}
+
+/** Whether a span of `sorted` (by start), from index `from` on, overlaps `[start, end)`. */
+function overlapsFrom(sorted: Span[], from: number, start: number, end: number): boolean {
+  for (let i = from; i < sorted.length && sorted[i].start < end; i++) if (sorted[i].end > start) return true;
+  return false;
 }
 
 /** Whether a word at `offset` starts a sentence: first in the text or its paragraph, or after `.`, `!`, `?`, `:` or a list marker. */

@@ -1,5 +1,6 @@
 // Helpers for suites that run inside the extension host.
 import * as fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import * as manifest from '../../../package.json';
@@ -213,4 +214,17 @@ export function useTinyModelSuite(settings: Record<string, unknown> = {}): Map<s
   });
   teardown(closeAllEditors);
   return previous;
+}
+
+/** Measures the extension host's event-loop lag while `work` runs. */
+export async function withLag<T>(work: () => Promise<T>): Promise<{ value: T; maxMs: number; p95Ms: number; elapsedMs: number }> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  const started = Date.now();
+  try {
+    const value = await work();
+    return { value, maxMs: histogram.max / 1e6, p95Ms: histogram.percentile(95) / 1e6, elapsedMs: Date.now() - started };
+  } finally {
+    histogram.disable();
+  }
 }

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { note, openDocument, sleep, updateSetting, useTinyModelSuite, waitFor } from './helpers';
+import { note, openDocument, sleep, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
 
 const clozeHints = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Cloze');
 
@@ -32,6 +32,19 @@ suite('Cloze unlikely-word hints', function () {
     // The next pass, on the corrected sentence, finds nothing new there.
     await sleep(2500);
     assert.deepEqual(clozeHints(uri).map((d) => editor.document.getText(d.range)), ['then']);
+  });
+
+  test('a line of 1 MB beside the prose: the prose is checked, the long line skipped, the extension host stays responsive', async () => {
+    // The cursor at the start: the first lines are on screen.
+    const content = `|we love there house .\n\n${'word '.repeat(200_000)}\n\nthe sky is blue .`;
+    const { value: editor, p95Ms, maxMs, elapsedMs } = await withLag(async () => {
+      const opened = await openDocument(content);
+      await waitFor(() => clozeHints(opened.document.uri).length > 0, { message: 'a hint', timeoutMs: 30_000 });
+      return opened;
+    });
+    note(`hints beside a 1 MB line: first hint in ${elapsedMs} ms, event-loop lag p95 ${p95Ms.toFixed(1)} ms, max ${maxMs.toFixed(1)} ms`);
+    assert.ok(p95Ms < 50, `p95 lag ${p95Ms.toFixed(1)} ms`);
+    assert.deepEqual(clozeHints(editor.document.uri).map((d) => editor.document.getText(d.range)), ['there']);
   });
 
   test('leaves correct prose, code and links alone, and clears every hint when turned off', async () => {

@@ -5,12 +5,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import { EngineHost } from '../../../src/editor/engine-host';
 import { readSettings, type ClozeSettings } from '../../../src/editor/settings';
 import { USER_DATA_ENV } from '../suite-report';
-import { activateExtension, closeAllEditors, getExtension, note, openDocument, readExtensionLog, restoreSetting, setCursor, sleep, updateSetting, waitFor } from './helpers';
+import { activateExtension, closeAllEditors, getExtension, note, openDocument, readExtensionLog, restoreSetting, setCursor, sleep, updateSetting, waitFor, withLag } from './helpers';
 
 /** Proves there was no hang; far above what any of these takes. */
 const NO_HANG_MS = 10_000;
@@ -116,19 +115,6 @@ function modelCopy(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-robust-'));
   fs.cpSync(tinyModel(), dir, { recursive: true });
   return dir;
-}
-
-/** Measures the extension host's event-loop lag while `work` runs. */
-async function withLag<T>(work: () => Promise<T>): Promise<{ value: T; maxMs: number; p95Ms: number; elapsedMs: number }> {
-  const histogram = monitorEventLoopDelay({ resolution: 1 });
-  histogram.enable();
-  const started = Date.now();
-  try {
-    const value = await work();
-    return { value, maxMs: histogram.max / 1e6, p95Ms: histogram.percentile(95) / 1e6, elapsedMs: Date.now() - started };
-  } finally {
-    histogram.disable();
-  }
 }
 
 suite('Robustness', function () {
