@@ -41,7 +41,7 @@ export function meanLogProb(candidate: PieceCandidate): number {
  * Beam search for words of 2 to `maxPieces` pieces at `window.masks[maskIndex]`.
  * For each piece count `k` it runs `k` forward passes, each over all beams at
  * once (one batched `run`); the first piece is drawn from word-start tokens,
- * the others from continuation pieces (`##x`), keeping the `beam` best partial
+ * the others from continuation pieces (`##x`, never the previous piece again), keeping the `beam` best partial
  * words by summed log-probability after each step.
  * @returns Complete words of every piece count, best mean log-probability first.
  *   Piece counts whose widened window would exceed the model's positions are skipped.
@@ -64,7 +64,9 @@ export async function searchWholeWords(lm: MaskedLm, window: MaskWindow, maskInd
         const logZ = logSumExp(row);
         const allowed = (id: number): boolean => {
           const kind = kinds[id];
-          if (j > 0) return kind === CONTINUATION;
+          // The same continuation twice in a row (`straw ##berries ##berries`) is a
+          // degenerate beam, not a word.
+          if (j > 0) return kind === CONTINUATION && id !== b.ids[j - 1];
           // A bare BPE piece starts a word where no space precedes the mask.
           return kind === WORD_START || (kind === CONTINUATION && lm.tokenizer.kind !== 'wordpiece' && !afterSpace);
         };

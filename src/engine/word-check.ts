@@ -74,8 +74,8 @@ export const MIN_WORD_GAP = 5;
  * forward pass with its words masked and every other word in place: `r` is
  * the smallest number that masks at most {@link MASK_RATE} of the window's
  * ids per pass, and at least {@link MIN_WORD_GAP} (fewer for fewer words), so
- * two masks in a pass are that many words apart. A 40-word paragraph takes
- * about 5 passes instead of 40; `test/unit/word-check.test.ts` compares the
+ * two masks in a pass are that many words apart. A 40-word paragraph of 48
+ * tokens takes 6 passes instead of 40; `test/unit/word-check.test.ts` compares the
  * scores with one-at-a-time masking.
  *
  * Words too far apart for one window are checked in several windows.

@@ -22,6 +22,10 @@ export const crops: Record<string, readonly [number, number, number, number]> = 
   'suggest-word-quickpick': [340, 0, 604, 190],
   // The marked word and its quick fix.
   'unlikely-word-hints': [348, 36, 640, 190],
+  // The word and the hover with words of several pieces.
+  'whole-words-hover': [348, 36, 520, 210],
+  // The Compare Words list at the top of the window.
+  'compare-words': [340, 0, 604, 165],
   // The Explain Suggestions panel beside the editor, with the line it explains.
   'explain-suggestions': [348, 36, 932, 510],
 };

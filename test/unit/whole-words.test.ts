@@ -84,6 +84,16 @@ describe('whole-word candidates and targets on the planted model', () => {
     assert.ok(result.suggestions.some((s) => s.pieces === 1));
   });
 
+  test('never proposes the same continuation twice in a row (straw ##berries ##berries)', async () => {
+    const text = 'red sweet [MASK] .';
+    const [result] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 10, wholeWords: { maxPieces: 3, beam: 8 } });
+    assert.ok(result.suggestions.some((s) => (s.pieces ?? 1) === 3), 'three-piece words are still proposed');
+    for (const s of result.suggestions) {
+      const ids = s.tokens ?? [s.token];
+      assert.ok(ids.every((id, i) => i === 0 || id !== ids[i - 1]), `${s.word}: ${ids.join(' ')}`);
+    }
+  });
+
   test('without the option, suggestions are unchanged and carry no piece count', async () => {
     const text = 'red sweet [MASK] .';
     const [result] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 3 });

@@ -1,0 +1,59 @@
+// Beyond one-piece fill-mask, as a user meets it: words of several vocabulary
+// pieces in the hover, and "Cloze: Compare Words". Runs on the planted model,
+// where `red sweet …` calls for `strawberries` (straw ##berries).
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { Scenario } from './scenario';
+import { quickOpen, runCommand, screenshot, selectors, waitForFile, waitForWorkbench } from './workbench';
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'the hover over a word proposes a word of two pieces, strawberries',
+    async run({ page, server }) {
+      await waitForWorkbench(page);
+      await quickOpen(page, 'words.txt', 'red sweet apple');
+      await page.locator(selectors.activeEditor).first().click();
+      await page.keyboard.press('Control+Home');
+      for (let i = 0; i < 'red sweet ap'.length; i++) await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+      const hover = page.locator('.monaco-hover').filter({ hasText: 'Cloze' }).first();
+      await hover.waitFor({ timeout: 30_000 });
+      const link = hover.locator('a').filter({ hasText: /^strawberries$/ }).first();
+      await link.waitFor({ timeout: 10_000 });
+      await screenshot(page, 'whole-words-hover');
+      await link.click();
+      await waitForFile(path.join(server.workspace, 'words.txt'), (c) => c.trim() === 'red sweet strawberries .');
+      await runCommand(page, 'View: Close All Editors');
+    },
+  },
+  {
+    name: '"Cloze: Compare Words" lists each alternative\'s probability in the sentence',
+    async run({ page, server }) {
+      await waitForWorkbench(page);
+      await quickOpen(page, 'compare.txt', 'the sky is blue');
+      await page.locator(selectors.activeEditor).first().click();
+      await page.keyboard.press('Control+Home');
+      for (let i = 0; i < 'the sky is bl'.length; i++) await page.keyboard.press('ArrowRight');
+      // Not runCommand: the command keeps the quick input open for its own questions.
+      await page.keyboard.press('F1');
+      await page.waitForSelector(selectors.quickInput, { state: 'visible' });
+      await page.keyboard.insertText('Cloze: Compare Words');
+      await page.locator(`${selectors.quickInputRow}[aria-label*="Cloze: Compare Words"]`).first().waitFor();
+      await page.keyboard.press('Enter');
+      await page.locator('.quick-input-widget').filter({ hasText: 'separated by commas' }).first().waitFor({ timeout: 10_000 });
+      await page.keyboard.insertText('dark, green, wet');
+      await page.keyboard.press('Enter');
+      const rows = page.locator(selectors.quickInputRow).filter({ hasText: '%' });
+      await rows.first().waitFor({ timeout: 30_000 });
+      // Most probable first: blue (the sky's planted answer), then dark, its runner-up.
+      assert.match(await rows.nth(0).innerText(), /^blue[\s\S]*current/);
+      assert.match(await rows.nth(1).innerText(), /^dark/);
+      await screenshot(page, 'compare-words');
+      await page.keyboard.press('ArrowDown');
+      await page.keyboard.press('Enter');
+      await waitForFile(path.join(server.workspace, 'compare.txt'), (c) => c.trim() === 'the sky is dark .');
+      await runCommand(page, 'View: Close All Editors');
+    },
+  },
+];
