@@ -68,6 +68,11 @@ export interface PageContext {
   nonce: string;
   /** `webview.cspSource`. */
   cspSource: string;
+  /**
+   * Translates a message of the page, as `vscode.l10n.t` does (`{0}` … filled
+   * from the arguments). @default English, placeholders filled
+   */
+  localize?: Localize;
 }
 
 /** Candidates the chart shows at most (the current word comes in addition). */
@@ -97,6 +102,12 @@ export function heatStep(score: number): number {
   return Math.round(heatLevel(score) * HEAT_STEPS);
 }
 
+/** A translation function: `vscode.l10n.t`'s shape. */
+export type Localize = (message: string, ...args: (string | number)[]) => string;
+
+/** The page's messages in English: `{0}`, `{1}` … replaced by the arguments. */
+export const english: Localize = (message, ...args) => message.replace(/\{(\d+)\}/g, (whole, i: string) => (Number(i) < args.length ? String(args[Number(i)]) : whole));
+
 /** Escapes text for HTML content and for attribute values in double or single quotes. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
@@ -125,10 +136,11 @@ export function renderExplainHtml(model: ExplainModel, page: PageContext): strin
   if (!/^[A-Za-z0-9+/_-]{16,}={0,2}$/.test(page.nonce)) {
     throw new TypeError(`Expected \`nonce\` to be base64 text of at least 16 characters, got \`${page.nonce}\``);
   }
+  const localize = page.localize ?? english;
   const rules: string[] = [];
   const body = model.notice !== undefined
     ? `<p class="notice">${escapeHtml(model.notice)}</p>`
-    : [renderChartSection(model.chart, rules), renderHeatSection(model.heatMap)].join('\n');
+    : [renderChartSection(model.chart, rules, localize), renderHeatSection(model.heatMap, localize)].join('\n');
   const heading = model.source === undefined ? '' : `<p class="source">${escapeHtml(model.source)}</p>\n`;
   const csp = `default-src 'none'; style-src ${page.cspSource} 'nonce-${page.nonce}'; script-src 'none'; img-src 'none'; font-src 'none'; form-action 'none';`;
   return `<!DOCTYPE html>
@@ -137,7 +149,7 @@ export function renderExplainHtml(model: ExplainModel, page: PageContext): strin
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp.replace(/[&"<>]/g, (c) => ESCAPES[c] ?? c)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>Cloze: Explain Suggestions</title>
+<title>${escapeHtml(localize('Cloze: Explain Suggestions'))}</title>
 <style nonce="${page.nonce}">
 ${STYLES}
 ${heatRules()}
@@ -151,35 +163,36 @@ ${heading}${body}
 `;
 }
 
-function renderChartSection(section: Section<CandidateChart>, rules: string[]): string {
+function renderChartSection(section: Section<CandidateChart>, rules: string[], localize: Localize): string {
   if (section.kind === 'message') {
-    return `<section class="chart-section">\n<h2>Candidates</h2>\n${message(section)}\n</section>`;
+    return `<section class="chart-section">\n<h2>${escapeHtml(localize('Candidates'))}</h2>\n${message(section)}\n</section>`;
   }
   const chart = section.data;
-  const title = chart.isMaskToken ? `Candidates for ${chart.target}` : `Candidates for “${chart.target}”`;
+  const title = chart.isMaskToken ? localize('Candidates for {0}', chart.target) : localize('Candidates for “{0}”', chart.target);
   const rows = chartRows(chart);
   const lines = rows.map((row, i) => {
     rules.push(`.bar-${i} { width: ${row.width.toFixed(2)}%; }`);
-    const tag = row.isOriginal ? ' <span class="tag">current</span>' : '';
+    const tag = row.isOriginal ? ` <span class="tag">${escapeHtml(localize('current'))}</span>` : '';
     return `<tr class="row${row.isOriginal ? ' original' : ''}"><th scope="row" class="label">${escapeHtml(row.word)}${tag}</th>`
       + `<td class="track"><span class="bar bar-${i}"></span></td><td class="pct">${escapeHtml(percent(row.score))}</td></tr>`;
   });
-  const empty = rows.length === 0 ? '\n<p class="message">The model has no candidates here.</p>' : '';
+  const empty = rows.length === 0 ? `\n<p class="message">${escapeHtml(localize('The model has no candidates here.'))}</p>` : '';
   const note = chart.original === undefined && !chart.isMaskToken
-    ? `\n<p class="note">${escapeHtml(`“${chart.target}” is more than one vocabulary piece for the model: it has no probability of its own here.`)}</p>`
+    ? `\n<p class="note">${escapeHtml(localize('“{0}” is more than one vocabulary piece for the model: it has no probability of its own here.', chart.target))}</p>`
     : '';
   return `<section class="chart-section">
 <h2>${escapeHtml(title)}</h2>
 <table class="chart" aria-label="${escapeHtml(title)}">
 ${lines.join('\n')}
 </table>${empty}${note}
-<p class="note">Each candidate's probability at this position; the longest bar is the most probable word.</p>
+<p class="note">${escapeHtml(localize('Each candidate\'s probability at this position; the longest bar is the most probable word.'))}</p>
 </section>`;
 }
 
-function renderHeatSection(section: Section<HeatMap>): string {
+function renderHeatSection(section: Section<HeatMap>, localize: Localize): string {
+  const heading = `<h2>${escapeHtml(localize('How expected each word is'))}</h2>`;
   if (section.kind === 'message') {
-    return `<section class="heat-section">\n<h2>How expected each word is</h2>\n${message(section)}\n</section>`;
+    return `<section class="heat-section">\n${heading}\n${message(section)}\n</section>`;
   }
   const { text, words, current } = section.data;
   const valid = [...words].sort((a, b) => a.start - b.start).filter((w, i, all) => w.start >= 0 && w.end > w.start && w.end <= text.length && (i === 0 || w.start >= all[i - 1].end));
@@ -197,26 +210,26 @@ function renderHeatSection(section: Section<HeatMap>): string {
   };
   for (const word of valid) {
     plain(word.start);
-    html += renderWord(text.slice(word.start, word.end), word, word === currentWord);
+    html += renderWord(text.slice(word.start, word.end), word, word === currentWord, localize);
     at = word.end;
   }
   plain(text.length);
   return `<section class="heat-section">
-<h2>How expected each word is</h2>
+${heading}
 <div class="heat">${html}</div>
-${LEGEND}
+${legend(localize)}
 </section>`;
 }
 
-function renderWord(text: string, word: HeatWord, isCurrent: boolean): string {
+function renderWord(text: string, word: HeatWord, isCurrent: boolean, localize: Localize): string {
   const current = isCurrent ? ' current' : '';
   if (word.score === undefined) {
-    return `<span class="w skipped${current}" title="${escapeHtml(`${text}: not scored (several vocabulary pieces, or code)`)}">${escapeHtml(text)}</span>`;
+    return `<span class="w skipped${current}" title="${escapeHtml(localize('{0}: not scored (several vocabulary pieces, or code)', text))}">${escapeHtml(text)}</span>`;
   }
-  const lines = [`${text}: ${percent(word.score)} here`];
+  const lines = [localize('{0}: {1} here', text, percent(word.score))];
   const top = word.alternatives.slice(0, 3);
-  if (top.length > 0) lines.push(`Instead: ${top.map((a) => `${a.word} ${percent(a.score)}`).join(', ')}`);
-  if (word.slipFor !== undefined) lines.push(`Probably meant: ${word.slipFor}`);
+  if (top.length > 0) lines.push(localize('Instead: {0}', top.map((a) => `${a.word} ${percent(a.score)}`).join(', ')));
+  if (word.slipFor !== undefined) lines.push(localize('Probably meant: {0}', word.slipFor));
   const classes = `w h${heatStep(word.score)}${word.slipFor === undefined ? '' : ' slip'}${current}`;
   // A line break in an attribute value must be a character reference to survive as one.
   const title = lines.map(escapeHtml).join('&#10;');
@@ -237,18 +250,18 @@ function heatRules(): string {
   return rules.join('\n');
 }
 
-const LEGEND = (() => {
+function legend(localize: Localize): string {
   // One swatch per factor of ten, labelled with the probability it stands for.
   const swatches = Array.from({ length: HEAT_DECADES + 1 }, (_, decade) => {
     const label = `${decade === HEAT_DECADES ? '≤ ' : ''}${(100 / 10 ** decade).toString()}%`;
     return `<span class="swatch h${heatStep(10 ** -decade)}">${escapeHtml(label)}</span>`;
   });
   return `<p class="legend">${swatches.join('')}
-<span class="swatch"><span class="w slip">slip</span></span>
-<span class="swatch"><span class="w skipped">not scored</span></span></p>
-<p class="note">Each word's probability where it stands, with it masked: the redder, the less expected.
-Hover a word for its probability and the model's alternatives. A wavy underline marks a probable slip (such as “there” for “their”).</p>`;
-})();
+<span class="swatch"><span class="w slip">${escapeHtml(localize('slip'))}</span></span>
+<span class="swatch"><span class="w skipped">${escapeHtml(localize('not scored'))}</span></span></p>
+<p class="note">${escapeHtml(localize('Each word\'s probability where it stands, with it masked: the redder, the less expected.'))}
+${escapeHtml(localize('Hover a word for its probability and the model\'s alternatives. A wavy underline marks a probable slip (such as “there” for “their”).'))}</p>`;
+}
 
 const STYLES = `
 body {

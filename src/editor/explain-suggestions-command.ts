@@ -25,8 +25,8 @@ const HEAT_ALTERNATIVES = 5;
 /** Editors that are not documents the user writes: the Output panel's. */
 const IGNORED_SCHEMES = new Set(['output', 'vscode-scm']);
 
-const NO_TARGET = 'Put the cursor on a word or a [MASK] (or select a word) to see what the model would put there.';
-const NO_PARAGRAPH = 'Put the cursor in a paragraph of prose to see how expected each of its words is.';
+const NO_TARGET = (): string => vscode.l10n.t('Put the cursor on a word or a [MASK] (or select a word) to see what the model would put there.');
+const NO_PARAGRAPH = (): string => vscode.l10n.t('Put the cursor in a paragraph of prose to see how expected each of its words is.');
 
 /**
  * "Cloze: Explain Suggestions": a panel beside the editor with the model's
@@ -67,7 +67,7 @@ class ExplainPanel {
   private key = '';
   /** The latest heat map and what it was computed for, reused while only the cursor's word changes. */
   private heat: { key: string; map: HeatMap } | undefined;
-  private model: ExplainModel = { chart: { kind: 'message', text: 'Starting', busy: true }, heatMap: { kind: 'message', text: 'Starting', busy: true } };
+  private model: ExplainModel = { chart: { kind: 'message', text: vscode.l10n.t('Starting'), busy: true }, heatMap: { kind: 'message', text: vscode.l10n.t('Starting'), busy: true } };
   private readonly waiting: ((model: ExplainModel) => void)[] = [];
   private disposed = false;
 
@@ -79,7 +79,7 @@ class ExplainPanel {
   ) {
     this.panel = vscode.window.createWebviewPanel(
       'cloze.explainSuggestions',
-      'Cloze: Explain Suggestions',
+      vscode.l10n.t('Cloze: Explain Suggestions'),
       { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
       // Rendered on this side: the page needs no script and loads nothing.
       { enableScripts: false, enableForms: false, localResourceRoots: [] },
@@ -192,7 +192,7 @@ class ExplainPanel {
       this.log.error(`Explain Suggestions failed: ${message}`);
       if (generation === this.generation) {
         this.key = '';
-        this.show({ notice: `Cloze could not explain this: ${message} (see “Cloze: Show Log”).`, chart: this.model.chart, heatMap: this.model.heatMap });
+        this.show({ notice: vscode.l10n.t('Cloze could not explain this: {0} (see “Cloze: Show Log”).', message), chart: this.model.chart, heatMap: this.model.heatMap });
       }
     } finally {
       if (generation === this.generation) {
@@ -211,11 +211,11 @@ class ExplainPanel {
   private view(): View {
     const settings = this.settings.current;
     const editor = this.editor;
-    if (!settings.enable) return { key: 'off', notice: 'Cloze is turned off (setting cloze.enable). Run “Cloze: Enable/Disable” to turn it on.' };
-    if (!editor || editor.document.isClosed) return { key: 'none', notice: 'Open a text document and put the cursor on a word or a [MASK]: this panel explains what the model suggests there.' };
+    if (!settings.enable) return { key: 'off', notice: vscode.l10n.t('Cloze is turned off (setting cloze.enable). Run “Cloze: Enable/Disable” to turn it on.') };
+    if (!editor || editor.document.isClosed) return { key: 'none', notice: vscode.l10n.t('Open a text document and put the cursor on a word or a [MASK]: this panel explains what the model suggests there.') };
     const { document } = editor;
     if (!settings.languages.includes(document.languageId)) {
-      return { key: `language:${document.languageId}`, notice: `Cloze is not enabled for ${document.languageId} files (setting cloze.languages).` };
+      return { key: `language:${document.languageId}`, notice: vscode.l10n.t('Cloze is not enabled for {0} files (setting cloze.languages).', document.languageId) };
     }
     const target = targetForSelection(document, editor.selection);
     const paragraph = paragraphAround(document, editor.selection.active);
@@ -233,10 +233,10 @@ class ExplainPanel {
     const source = fileName(document);
     const cachedHeat = this.heat && this.heat.key === heatKey ? this.heat.map : undefined;
     const loading = this.host.currentState.kind === 'idle' || this.host.currentState.kind === 'loading';
-    const waitText = loading ? 'Loading the model' : 'Asking the model';
-    let chart: Section<CandidateChart> = target ? { kind: 'message', text: waitText, busy: true } : { kind: 'message', text: NO_TARGET };
+    const waitText = loading ? vscode.l10n.t('Loading the model') : vscode.l10n.t('Asking the model');
+    let chart: Section<CandidateChart> = target ? { kind: 'message', text: waitText, busy: true } : { kind: 'message', text: NO_TARGET() };
     let heatMap: Section<HeatMap> = !paragraph
-      ? { kind: 'message', text: NO_PARAGRAPH }
+      ? { kind: 'message', text: NO_PARAGRAPH() }
       : cachedHeat
         ? { kind: 'ready', data: { ...cachedHeat, current: currentIn(document, paragraph, target) } }
         : { kind: 'message', text: waitText, busy: true };
@@ -246,7 +246,7 @@ class ExplainPanel {
     const engine = await this.host.getEngine();
     if (token.isCancellationRequested || generation !== this.generation) return;
     if (!engine) {
-      this.show({ source, notice: 'No model yet: choose one with “Cloze: Select Model”, “Cloze: Download Model” or “Cloze: Choose Local Model Folder”.', chart, heatMap });
+      this.show({ source, notice: vscode.l10n.t('No model yet: choose one with “Cloze: Select Model”, “Cloze: Download Model” or “Cloze: Choose Local Model Folder”.'), chart, heatMap });
       return;
     }
 
@@ -273,9 +273,9 @@ class ExplainPanel {
     const index = masks.findIndex((m) => m.range.isEqual(target.range));
     try {
       const results = await this.host.fill({ document, ranges: masks.map((m) => m.range), primary: index, caller: 'explain', token, topK: MAX_BARS });
-      if (!results) return { kind: 'message', text: 'Waiting for the document to settle', busy: true };
+      if (!results) return { kind: 'message', text: vscode.l10n.t('Waiting for the document to settle'), busy: true };
       const result = results[index];
-      if (!result) return { kind: 'message', text: 'No suggestions here (Markdown code is skipped).' };
+      if (!result) return { kind: 'message', text: vscode.l10n.t('No suggestions here (Markdown code is skipped).') };
       return {
         kind: 'ready',
         data: {
@@ -303,7 +303,7 @@ class ExplainPanel {
     const range = (s: { start: number; end: number }) => new vscode.Range(document.positionAt(base + s.start), document.positionAt(base + s.end));
     try {
       const result = await this.host.check({ document, words: spans.map(range), caller: 'explain', token, topK: HEAT_ALTERNATIVES });
-      if (!result) return { kind: 'message', text: 'Waiting for the document to settle', busy: true };
+      if (!result) return { kind: 'message', text: vscode.l10n.t('Waiting for the document to settle'), busy: true };
       const checked = new Map(result.checked.map((c) => [document.offsetAt(c.range.start) - base, c]));
       const words: HeatWord[] = spans.map((s) => {
         const check = checked.get(s.start);
@@ -327,14 +327,14 @@ class ExplainPanel {
   private failed(what: string, error: unknown): Section<never> {
     const message = error instanceof Error ? error.message : String(error);
     this.log.error(`Explain Suggestions (${what}): ${message}`);
-    return { kind: 'message', text: `The model failed: ${message} (see “Cloze: Show Log”).` };
+    return { kind: 'message', text: vscode.l10n.t('The model failed: {0} (see “Cloze: Show Log”).', message) };
   }
 
   private show(model: ExplainModel): void {
     if (this.disposed) return;
     this.model = model;
     // A fresh nonce per page: a nonce must not be guessable from an earlier one.
-    this.panel.webview.html = renderExplainHtml(model, { nonce: randomBytes(18).toString('base64'), cspSource: this.panel.webview.cspSource });
+    this.panel.webview.html = renderExplainHtml(model, { nonce: randomBytes(18).toString('base64'), cspSource: this.panel.webview.cspSource, localize: vscode.l10n.t });
   }
 }
 

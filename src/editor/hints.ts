@@ -275,7 +275,7 @@ export class HintsController implements vscode.Disposable {
       const hint = hints.find((h) => h.diagnostic.range.isEqual(diagnostic.range));
       if (!hint) continue;
       hint.replacements.forEach((word, i) => {
-        const action = new vscode.CodeAction(`Replace with “${word}”`, vscode.CodeActionKind.QuickFix);
+        const action = new vscode.CodeAction(vscode.l10n.t('Replace with “{0}”', word), vscode.CodeActionKind.QuickFix);
         action.edit = new vscode.WorkspaceEdit();
         action.edit.replace(document.uri, diagnostic.range, word);
         action.diagnostics = [diagnostic];
@@ -332,7 +332,7 @@ function hintFor(word: CachedWord, current: ClozeSettings): ((range: vscode.Rang
   const others = word.check.alternatives.filter((a: Suggestion) => a !== best && spelledAlike(word.check.text, a.word) && a.score >= current.hints.minScore / 10);
   const replacements = [best.word, ...others.map((a) => a.word)].slice(0, 3);
   const ratio = best.score / Math.max(word.check.score, Number.MIN_VALUE);
-  const message = `“${word.check.text}” is unlikely here (${percent(word.check.score)}): “${best.word}” is ${formatRatio(ratio)} times as likely (${percent(best.score)})`;
+  const message = vscode.l10n.t('“{0}” is unlikely here ({1}): “{2}” is {3} times as likely ({4})', word.check.text, percent(word.check.score), best.word, formatRatio(ratio), percent(best.score));
   return (range) => {
     const diagnostic = new vscode.Diagnostic(range, message, vscode.DiagnosticSeverity.Information);
     diagnostic.source = HINT_SOURCE;
@@ -342,7 +342,7 @@ function hintFor(word: CachedWord, current: ClozeSettings): ((range: vscode.Rang
 }
 
 function formatRatio(ratio: number): string {
-  if (ratio >= 1e6) return 'over a million';
+  if (ratio >= 1e6) return vscode.l10n.t('over a million');
   return Math.round(ratio).toLocaleString('en-US');
 }
 

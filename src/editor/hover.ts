@@ -25,13 +25,13 @@ export function registerHover(host: EngineHost, settings: SettingsWatcher, log: 
         if (!result || result.suggestions.length === 0) return undefined;
         const markdown = new vscode.MarkdownString(undefined, true);
         markdown.isTrusted = { enabledCommands: [REPLACE_RANGE_COMMAND] };
-        const own = result.original ? ` (itself ${percent(result.original.score)})` : '';
-        markdown.appendMarkdown(`**Cloze** — ${target.isMaskToken ? 'words for the mask' : `alternatives to “${escapeMarkdown(target.text)}”${own}`}\n\n`);
+        const own = result.original ? ` ${vscode.l10n.t('(itself {0})', percent(result.original.score))}` : '';
+        markdown.appendMarkdown(`**Cloze** — ${target.isMaskToken ? vscode.l10n.t('words for the mask') : vscode.l10n.t('alternatives to “{0}”', escapeMarkdown(target.text)) + own}\n\n`);
         const start = document.offsetAt(result.range.start);
         const end = document.offsetAt(result.range.end);
         for (const s of result.suggestions) {
           const link = replaceLink({ uri: document.uri.toString(), start, end, expected: target.text, replacement: s.word });
-          markdown.appendMarkdown(`- [${escapeMarkdown(s.word)}](${link} "Replace with ${escapeTitle(s.word)}") ${percent(s.score)}\n`);
+          markdown.appendMarkdown(`- [${escapeMarkdown(s.word)}](${link} "${escapeTitle(vscode.l10n.t('Replace with {0}', s.word))}") ${percent(s.score)}\n`);
         }
         return new vscode.Hover(markdown, result.range);
       } catch (error) {

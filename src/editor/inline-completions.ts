@@ -52,7 +52,7 @@ export function registerInlineCompletions(host: EngineHost, settings: SettingsWa
           const completion: Completion = { uri: document.uri.toString(), targetOffset, targetText: target.text, insertOffset, word: s.word };
           const item = new vscode.InlineCompletionItem(s.word, new vscode.Range(position, position), {
             command: COMPLETE_INLINE_COMMAND,
-            title: 'Replace with suggestion',
+            title: vscode.l10n.t('Replace with suggestion'),
             arguments: [completion],
           });
           return item;

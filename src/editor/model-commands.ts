@@ -66,7 +66,7 @@ export class ModelManager {
     if (settings.modelPath) {
       if (existsSync(settings.modelPath)) return settings.modelPath;
       this.log.error(`cloze.modelPath does not exist: ${settings.modelPath}`);
-      this.askOnce(`Cloze: the model folder ${settings.modelPath} does not exist.`, []);
+      this.askOnce(vscode.l10n.t('Cloze: the model folder {0} does not exist.', settings.modelPath), []);
       return undefined;
     }
     let model: ResolvedModel;
@@ -74,25 +74,28 @@ export class ModelManager {
       model = await this.store(settings).resolve(settings.model);
     } catch (error) {
       this.log.error(`Cannot resolve model ${settings.model}: ${(error as Error).message}`);
-      this.askOnce(`Cloze: cannot find the model “${settings.model}”: ${(error as Error).message}`, []);
+      this.askOnce(vscode.l10n.t('Cloze: cannot find the model “{0}”: {1}', settings.model, (error as Error).message), []);
       return undefined;
     }
     if (model.cached) return model.dir;
     const size = approxSize(model);
+    const download = vscode.l10n.t('Download');
     const choice = await this.askOnce(
-      `Cloze suggests words with ${model.entry?.displayName ?? model.id}. Download it now (${size}, once; then it works offline)?`,
-      ['Download'],
+      vscode.l10n.t('Cloze suggests words with {0}. Download it now ({1}, once; then it works offline)?', model.entry?.displayName ?? model.id, size),
+      [download],
     );
-    if (choice !== 'Download') return undefined;
+    if (choice !== download) return undefined;
     return this.download(settings.model, settings);
   }
 
   private async askOnce(message: string, actions: string[]): Promise<string | undefined> {
     if (this.asked) return undefined;
     this.asked = true;
-    const choice = await vscode.window.showInformationMessage(message, ...actions, 'Choose Local Folder…', 'Select Model…');
-    if (choice === 'Choose Local Folder…') await vscode.commands.executeCommand('cloze.chooseModelFolder');
-    if (choice === 'Select Model…') await vscode.commands.executeCommand('cloze.selectModel');
+    const chooseFolder = vscode.l10n.t('Choose Local Folder…');
+    const selectModel = vscode.l10n.t('Select Model…');
+    const choice = await vscode.window.showInformationMessage(message, ...actions, chooseFolder, selectModel);
+    if (choice === chooseFolder) await vscode.commands.executeCommand('cloze.chooseModelFolder');
+    if (choice === selectModel) await vscode.commands.executeCommand('cloze.selectModel');
     return choice;
   }
 
@@ -103,7 +106,7 @@ export class ModelManager {
   async download(spec: string, settings: ClozeSettings = this.settings.current): Promise<string | undefined> {
     const store = this.store(settings);
     return vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Cloze: downloading ${spec}`, cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Cloze: downloading {0}', spec), cancellable: true },
       async (progress, token) => {
         const abort = new AbortController();
         const subscription = token.onCancellationRequested(() => abort.abort());
@@ -123,9 +126,9 @@ export class ModelManager {
           return model.dir;
         } catch (error) {
           if (isDownloadError(error) && error.code === 'cancelled') {
-            void vscode.window.showInformationMessage('Cloze: download cancelled. Run "Cloze: Download Model" to resume it.');
+            void vscode.window.showInformationMessage(vscode.l10n.t('Cloze: download cancelled. Run "Cloze: Download Model" to resume it.'));
           } else {
-            showError(this.log, 'Model download failed', error);
+            showError(this.log, vscode.l10n.t('Model download failed'), error);
           }
           return undefined;
         } finally {
@@ -146,7 +149,7 @@ export function registerModelCommands(manager: ModelManager, host: EngineHost, l
     host.reset();
   };
   const chooseFolder = async () => {
-    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model folder' });
+    const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: vscode.l10n.t('Use this model folder') });
     if (!picked?.[0]) return;
     await configuration().update('modelPath', picked[0].fsPath, vscode.ConfigurationTarget.Global);
     log.info(`Model folder set to ${picked[0].fsPath}`);
@@ -162,12 +165,12 @@ export function registerModelCommands(manager: ModelManager, host: EngineHost, l
       type Item = vscode.QuickPickItem & { id?: string; browse?: boolean };
       const items: Item[] = listing.catalogue.map(({ entry, cached, sizeOnDisk }) => ({
         label: `${entry.id === (current.modelPath ? '' : current.model) ? '$(check) ' : ''}${entry.displayName}`,
-        description: cached ? `downloaded · ${formatBytes(sizeOnDisk)}` : `${approxBytes(entry.files)} download`,
+        description: cached ? vscode.l10n.t('downloaded · {0}', formatBytes(sizeOnDisk)) : vscode.l10n.t('{0} download', approxBytes(entry.files)),
         detail: `${entry.id} · ${entry.licence}${entry.description ? ` · ${entry.description}` : ''}`,
         id: entry.id,
       }));
-      items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(folder-opened) Browse local folder…', browse: true });
-      const choice = await vscode.window.showQuickPick(items, { title: 'Cloze: Select Model', matchOnDetail: true });
+      items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: `$(folder-opened) ${vscode.l10n.t('Browse local folder…')}`, browse: true });
+      const choice = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Cloze: Select Model'), matchOnDetail: true });
       if (!choice) return;
       if (choice.browse) return chooseFolder();
       if (choice.id) await useModel(choice.id);
@@ -178,11 +181,12 @@ export function registerModelCommands(manager: ModelManager, host: EngineHost, l
       if (dir) host.reset();
     }),
     vscode.commands.registerCommand('cloze.removeCachedModels', async () => {
-      const confirm = await vscode.window.showWarningMessage('Remove every model Cloze has downloaded?', { modal: true }, 'Remove');
-      if (confirm !== 'Remove') return;
+      const remove = vscode.l10n.t('Remove');
+      const confirm = await vscode.window.showWarningMessage(vscode.l10n.t('Remove every model Cloze has downloaded?'), { modal: true }, remove);
+      if (confirm !== remove) return;
       host.reset();
       const removed = await manager.store().remove();
-      void vscode.window.showInformationMessage(`Cloze: removed ${removed.length} cached model folder(s).`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Cloze: removed {0} cached model folder(s).', removed.length));
     }),
   );
 }

@@ -25,7 +25,7 @@ export async function replaceRange(args: ReplaceArgs): Promise<boolean> {
   if (!document) return false;
   const range = new vscode.Range(document.positionAt(args.start), document.positionAt(args.end));
   if (document.getText(range) !== args.expected) {
-    void vscode.window.showInformationMessage('Cloze: the text changed since the suggestion was made; nothing was replaced.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Cloze: the text changed since the suggestion was made; nothing was replaced.'));
     return false;
   }
   const edit = new vscode.WorkspaceEdit();

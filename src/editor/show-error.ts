@@ -6,7 +6,8 @@ export function showError(log: vscode.LogOutputChannel, what: string, error: unk
   if (isCancellation(error)) return;
   const message = error instanceof Error ? error.message : String(error);
   log.error(`${what}: ${message}`);
-  void vscode.window.showErrorMessage(`Cloze: ${what}: ${message}`, 'Show Log').then((choice) => {
-    if (choice === 'Show Log') log.show();
+  const showLog = vscode.l10n.t('Show Log');
+  void vscode.window.showErrorMessage(vscode.l10n.t('Cloze: {0}: {1}', what, message), showLog).then((choice) => {
+    if (choice === showLog) log.show();
   });
 }

@@ -23,17 +23,17 @@ export function registerStatusBar(host: EngineHost, settings: SettingsWatcher): 
 }
 
 function describe(state: EngineState, enabled: boolean): { text: string; tooltip: string; error?: boolean } {
-  if (!enabled) return { text: '$(circle-slash) Cloze', tooltip: 'Cloze is disabled' };
+  if (!enabled) return { text: '$(circle-slash) Cloze', tooltip: vscode.l10n.t('Cloze is disabled') };
   switch (state.kind) {
     case 'idle':
     case 'disposed':
-      return { text: '$(sparkle) Cloze', tooltip: 'Cloze: the model loads on first use' };
+      return { text: '$(sparkle) Cloze', tooltip: vscode.l10n.t('Cloze: the model loads on first use') };
     case 'loading':
-      return { text: '$(sync~spin) Cloze', tooltip: 'Cloze: loading the model…' };
+      return { text: '$(sync~spin) Cloze', tooltip: vscode.l10n.t('Cloze: loading the model…') };
     case 'ready':
-      return { text: '$(sparkle) Cloze', tooltip: `Cloze: ${path.basename(state.info.dir)} ready (loaded in ${Math.round(state.info.loadMs)} ms)` };
+      return { text: '$(sparkle) Cloze', tooltip: vscode.l10n.t('Cloze: {0} ready (loaded in {1} ms)', path.basename(state.info.dir), Math.round(state.info.loadMs)) };
     case 'error':
-      return { text: '$(error) Cloze', tooltip: `Cloze: ${state.error.message}`, error: true };
+      return { text: '$(error) Cloze', tooltip: vscode.l10n.t('Cloze: {0}', state.error.message), error: true };
   }
 }
 
@@ -41,10 +41,10 @@ function describe(state: EngineState, enabled: boolean): { text: string; tooltip
 export async function showMenu(settings: SettingsWatcher): Promise<void> {
   const enabled = settings.current.enable;
   const items: (vscode.QuickPickItem & { command: string; args?: unknown[] })[] = [
-    { label: '$(lightbulb) Suggest Word', command: 'cloze.suggestWord' },
-    { label: '$(package) Select Model…', command: 'cloze.selectModel' },
-    { label: '$(output) Show Log', command: 'cloze.showLog' },
-    { label: enabled ? '$(circle-slash) Disable Cloze' : '$(check) Enable Cloze', command: 'cloze.toggleEnable' },
+    { label: `$(lightbulb) ${vscode.l10n.t('Suggest Word')}`, command: 'cloze.suggestWord' },
+    { label: `$(package) ${vscode.l10n.t('Select Model…')}`, command: 'cloze.selectModel' },
+    { label: `$(output) ${vscode.l10n.t('Show Log')}`, command: 'cloze.showLog' },
+    { label: enabled ? `$(circle-slash) ${vscode.l10n.t('Disable Cloze')}` : `$(check) ${vscode.l10n.t('Enable Cloze')}`, command: 'cloze.toggleEnable' },
   ];
   const choice = await vscode.window.showQuickPick(items, { title: 'Cloze' });
   if (choice) await vscode.commands.executeCommand(choice.command, ...(choice.args ?? []));

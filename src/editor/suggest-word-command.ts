@@ -19,7 +19,7 @@ interface Pick extends vscode.QuickPickItem {
 export function registerSuggestWordCommand(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): vscode.Disposable {
   return vscode.commands.registerTextEditorCommand(SUGGEST_WORD_COMMAND, async (editor) => {
     if (!isEnabledFor({ ...settings.current, enable: true }, editor.document)) {
-      void vscode.window.showInformationMessage(`Cloze is not enabled for ${editor.document.languageId} files (setting cloze.languages).`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Cloze is not enabled for {0} files (setting cloze.languages).', editor.document.languageId));
       return;
     }
     const targets = editor.selections.map((s) => targetForSelection(editor.document, s));
@@ -27,15 +27,15 @@ export function registerSuggestWordCommand(host: EngineHost, settings: SettingsW
       const spansLines = editor.selections.some((s) => !s.isEmpty && !s.isSingleLine);
       void vscode.window.showInformationMessage(
         spansLines
-          ? 'Cloze: the selection spans several lines; select a word or a few words on one line.'
-          : 'Cloze: put the cursor on a word or a [MASK], or select a word.',
+          ? vscode.l10n.t('Cloze: the selection spans several lines; select a word or a few words on one line.')
+          : vscode.l10n.t('Cloze: put the cursor on a word or a [MASK], or select a word.'),
       );
       return;
     }
     const chosen: { target: Target; word: string }[] = [];
     for (const [i, target] of targets.entries()) {
       if (!target) continue;
-      const title = targets.length > 1 ? `Cloze (${i + 1} of ${targets.length})` : 'Cloze';
+      const title = targets.length > 1 ? vscode.l10n.t('Cloze ({0} of {1})', i + 1, targets.length) : 'Cloze';
       const word = await pickFor(editor.document, target, title, host, log);
       if (word === undefined) return; // Escape: change nothing at all.
       chosen.push({ target, word });
@@ -49,7 +49,7 @@ export function registerSuggestWordCommand(host: EngineHost, settings: SettingsW
 async function pickFor(document: vscode.TextDocument, target: Target, title: string, host: EngineHost, log: vscode.LogOutputChannel): Promise<string | undefined> {
   const quickPick = vscode.window.createQuickPick<Pick>();
   quickPick.title = title;
-  quickPick.placeholder = target.isMaskToken ? 'Word for the mask' : `Replace “${target.text}”`;
+  quickPick.placeholder = target.isMaskToken ? vscode.l10n.t('Word for the mask') : vscode.l10n.t('Replace “{0}”', target.text);
   quickPick.matchOnDescription = false;
   quickPick.busy = true;
   quickPick.show();
@@ -63,10 +63,10 @@ async function pickFor(document: vscode.TextDocument, target: Target, title: str
     if (!results) return undefined;
     const result = results[index];
     if (!result) {
-      void vscode.window.showInformationMessage('Cloze: no suggestions here (Markdown code is skipped).');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Cloze: no suggestions here (Markdown code is skipped).'));
       return undefined;
     }
-    if (result.original) quickPick.placeholder = `Replace “${target.text}” (itself ${percent(result.original.score)})`;
+    if (result.original) quickPick.placeholder = vscode.l10n.t('Replace “{0}” (itself {1})', target.text, percent(result.original.score));
     quickPick.items = result.suggestions.map((s) => ({ label: s.word, description: `${bar(s.score)} ${percent(s.score)}`, word: s.word }));
     quickPick.busy = false;
     return await new Promise<string | undefined>((resolve) => {
@@ -74,7 +74,7 @@ async function pickFor(document: vscode.TextDocument, target: Target, title: str
       quickPick.onDidHide(() => resolve(undefined));
     });
   } catch (error) {
-    showError(log, 'Suggest Word failed', error);
+    showError(log, vscode.l10n.t('Suggest Word failed'), error);
     return undefined;
   } finally {
     cancel.cancel();

@@ -36,6 +36,7 @@ const linuxX64Limit = 30 * 1024 * 1024;
 /** The files of the extension itself, relative to the repository (and to the VSIX's extension/). */
 const ownFiles = [
   'package.nls.json',
+  'l10n/bundle.l10n.json',
   'README.md',
   'CHANGELOG.md',
   'LICENSE',
@@ -165,6 +166,7 @@ export function checkVsix(file: string, target: string): { entries: number; unpa
   const required = [
     'extension/package.json',
     'extension/package.nls.json',
+    'extension/l10n/bundle.l10n.json',
     'extension/dist/extension.js',
     'extension/dist/engine-worker.js',
     'extension/models/catalogue.json',

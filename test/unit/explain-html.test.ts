@@ -48,6 +48,21 @@ const sample: ExplainModel = {
 const withoutCsp = (html: string) => html.replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '');
 
 describe('escapeHtml', () => {
+  test('puts every message of the page through the translation function, and escapes what it returns', () => {
+    const asked: string[] = [];
+    const localize = (message: string, ...args: (string | number)[]) => {
+      asked.push(message);
+      return `«${message.replace(/\{(\d+)\}/g, (_, i: string) => String(args[Number(i)]))}»<b>`;
+    };
+    const html = renderExplainHtml(sample, { ...page, localize });
+    for (const message of ['Cloze: Explain Suggestions', 'Candidates for “{0}”', 'current', 'How expected each word is', 'slip', 'not scored']) {
+      assert.ok(asked.includes(message), message);
+    }
+    assert.match(html, /«Candidates for “there”»&lt;b&gt;/);
+    assert.doesNotMatch(html, /<b>/);
+    assert.doesNotMatch(html.replace(/<style[\s\S]*?<\/style>/, ''), />How expected each word is</, 'no English left outside the translations');
+  });
+
   test('escapes the five characters that matter in content and attributes', () => {
     assert.equal(escapeHtml(`<a href="x" title='y'>&amp;</a>`), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
     assert.equal(escapeHtml('plain words'), 'plain words');
