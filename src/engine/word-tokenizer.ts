@@ -432,8 +432,14 @@ function readJson(file: string): unknown {
   }
 }
 
-/** The tokenizer.json the Python `BertTokenizerFast` would write for this vocabulary. */
-function bertTokenizerJson(tokens: readonly string[], lowercase: boolean): Record<string, unknown> {
+/**
+ * The tokenizer.json the Python `BertTokenizerFast` would write for this
+ * vocabulary (one token per id, in id order): BertNormalizer, BertPreTokenizer,
+ * WordPiece with `##`, `[CLS] A [SEP]` and `[CLS] A [SEP] B [SEP]` templates.
+ * The test models' tokenizers are written by it too.
+ * @param maskToken - the mask token, when the vocabulary's is not `[MASK]`.
+ */
+export function bertTokenizerJson(tokens: readonly string[], lowercase: boolean, maskToken = '[MASK]'): Record<string, unknown> {
   const vocab: Record<string, number> = Object.create(null) as Record<string, number>;
   // A repeated line maps to its last id, as in the Python `BertTokenizer.load_vocab`.
   tokens.forEach((token, id) => {
@@ -442,7 +448,7 @@ function bertTokenizerJson(tokens: readonly string[], lowercase: boolean): Recor
   for (const required of ['[UNK]', '[CLS]', '[SEP]']) {
     if (!(required in vocab)) throw new Error(`no \`${required}\` token`);
   }
-  const specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'].filter((t) => t in vocab);
+  const specials = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', maskToken].filter((t) => t in vocab);
   return {
     version: '1.0',
     truncation: null,

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { WordTokenizer } from '../../src/engine/word-tokenizer';
+import { bertTokenizerJson, WordTokenizer } from '../../src/engine/word-tokenizer';
 
 /** The repository root (this file is test/helpers/small-tokenizer.ts). */
 export const repoRoot = path.resolve(__dirname, '../..');
@@ -63,35 +63,10 @@ export function smallBertJson(
     ...words,
     ...pieces.map((p) => `##${p}`),
   ];
-  const vocab: Record<string, number> = {};
-  for (const entry of entries) if (!(entry in vocab)) vocab[entry] = Object.keys(vocab).length;
-  const special = (content: string): Record<string, unknown> => ({
-    id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true,
-  });
+  // The first of a repeated entry keeps its place.
+  const unique = [...new Set(entries)];
   return {
-    tokenizerJson: {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', mask].map(special),
-      normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase },
-      pre_tokenizer: { type: 'BertPreTokenizer' },
-      post_processor: {
-        type: 'TemplateProcessing',
-        single: [
-          { SpecialToken: { id: '[CLS]', type_id: 0 } },
-          { Sequence: { id: 'A', type_id: 0 } },
-          { SpecialToken: { id: '[SEP]', type_id: 0 } },
-        ],
-        pair: [],
-        special_tokens: {
-          '[CLS]': { id: '[CLS]', ids: [vocab['[CLS]']], tokens: ['[CLS]'] },
-          '[SEP]': { id: '[SEP]', ids: [vocab['[SEP]']], tokens: ['[SEP]'] },
-        },
-      },
-      decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
-      model: { type: 'WordPiece', unk_token: '[UNK]', continuing_subword_prefix: '##', max_input_chars_per_word: 100, vocab },
-    },
+    tokenizerJson: bertTokenizerJson(unique, lowercase, mask),
     tokenizerConfig: {
       do_lower_case: lowercase,
       cls_token: '[CLS]',
