@@ -726,7 +726,8 @@ function readInitializer(reader: FileReader, f: RawField): { name: string; info:
   return { name, info: { dims, external }, layout };
 }
 
-function varint(value: number): Buffer {
+/** A protobuf varint: 7 bits a byte, least significant first (also what the test models' writer uses). */
+export function varint(value: number): Buffer {
   const bytes: number[] = [];
   let v = value;
   while (v >= 0x80) {
