@@ -1,8 +1,4 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { Engine } from '../engine/engine';
-import { defaultCacheDir } from '../engine/model-store';
-import { UsageError, type CommandContext } from './command';
+import { type CommandContext, commandEngine, readCommandText } from './command';
 
 /** Options of `cloze embed`, as parsed from the command line. */
 export interface EmbedArgs {
@@ -19,15 +15,8 @@ export interface EmbedArgs {
  * `{ dims, tokens, truncated, vector }`.
  */
 export async function embedCommand(args: EmbedArgs, context: CommandContext): Promise<number> {
-  if (args.text !== undefined && args.file !== undefined) throw new UsageError('Give the text either as an argument or with --file, not both');
-  const text = args.file !== undefined ? (args.file === '-' ? context.readStdin() : readFileSync(args.file, 'utf8')) : args.text;
-  if (text === undefined) throw new UsageError('Missing text: cloze embed "Some sentence." (or --file PATH, --file - for stdin)');
-  const engine = new Engine({
-    modelDir: args.modelDir,
-    threads: args.threads,
-    graphCacheDir: path.join(defaultCacheDir(context.env), 'graphs'),
-    logger: context.logger,
-  });
+  const text = readCommandText(args, context, 'cloze embed "Some sentence."');
+  const engine = commandEngine(args, context);
   try {
     const { vector, tokens, truncated } = await engine.embed(text);
     if (args.json) {

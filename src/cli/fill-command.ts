@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { Engine } from '../engine/engine';
 import { findMaskTokens } from '../engine/mask-window';
-import { defaultCacheDir } from '../engine/model-store';
 import type { MaskResult } from '../engine/types';
-import { UsageError, type CommandContext } from './command';
+import { type CommandContext, commandEngine, readCommandText, UsageError } from './command';
 
 /** Options of `cloze fill`, as parsed from the command line. */
 export interface FillArgs {
@@ -35,14 +31,8 @@ export interface FillArgs {
  * target word's score instead; `--whole-words` adds words of several pieces.
  */
 export async function fillCommand(args: FillArgs, context: CommandContext): Promise<number> {
-  const text = readInput(args, context);
-  const engine = new Engine({
-    modelDir: args.modelDir,
-    threads: args.threads,
-    // Rewritten graphs live in the model cache, not in the user's model folder.
-    graphCacheDir: path.join(defaultCacheDir(context.env), 'graphs'),
-    logger: context.logger,
-  });
+  const text = readCommandText(args, context, 'cloze fill "What is [MASK] name?"');
+  const engine = commandEngine(args, context);
   try {
     const info = await engine.load();
     const masks = findMaskTokens(text, info.maskToken);
@@ -70,19 +60,6 @@ export async function fillCommand(args: FillArgs, context: CommandContext): Prom
   } finally {
     await engine.dispose();
   }
-}
-
-function readInput(args: FillArgs, context: CommandContext): string {
-  if (args.text !== undefined && args.file !== undefined) {
-    throw new UsageError('Give the text either as an argument or with --file, not both');
-  }
-  if (args.file !== undefined) {
-    return args.file === '-' ? context.readStdin() : readFileSync(args.file, 'utf8');
-  }
-  if (args.text === undefined) {
-    throw new UsageError('Missing text: cloze fill "What is [MASK] name?" (or --file PATH, --file - for stdin)');
-  }
-  return args.text;
 }
 
 function pipelineRows(result: MaskResult) {
