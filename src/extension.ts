@@ -42,6 +42,9 @@ export function activate(context: vscode.ExtensionContext): void {
     registerModelCommands(models, engineHost, log),
     vscode.commands.registerCommand(SHOW_MENU_COMMAND, () => showMenu(settings)),
     vscode.commands.registerCommand('cloze.showLog', () => log.show()),
+    vscode.commands.registerCommand('cloze.toggleHints', () =>
+      vscode.workspace.getConfiguration('cloze').update('hints.enabled', !settings.current.hints.enabled, vscode.ConfigurationTarget.Global),
+    ),
     vscode.commands.registerCommand('cloze.toggleEnable', () =>
       vscode.workspace.getConfiguration('cloze').update('enable', !settings.current.enable, vscode.ConfigurationTarget.Global),
     ),

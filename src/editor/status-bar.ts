@@ -42,6 +42,11 @@ export async function showMenu(settings: SettingsWatcher): Promise<void> {
   const enabled = settings.current.enable;
   const items: (vscode.QuickPickItem & { command: string; args?: unknown[] })[] = [
     { label: `$(lightbulb) ${vscode.l10n.t('Suggest Word')}`, command: 'cloze.suggestWord' },
+    { label: `$(graph) ${vscode.l10n.t('Explain Suggestions')}`, command: 'cloze.explainSuggestions' },
+    {
+      label: settings.current.hints.enabled ? `$(eye-closed) ${vscode.l10n.t('Turn Unlikely-Word Hints Off')}` : `$(eye) ${vscode.l10n.t('Turn Unlikely-Word Hints On')}`,
+      command: 'cloze.toggleHints',
+    },
     { label: `$(package) ${vscode.l10n.t('Select Model…')}`, command: 'cloze.selectModel' },
     { label: `$(output) ${vscode.l10n.t('Show Log')}`, command: 'cloze.showLog' },
     { label: enabled ? `$(circle-slash) ${vscode.l10n.t('Disable Cloze')}` : `$(check) ${vscode.l10n.t('Enable Cloze')}`, command: 'cloze.toggleEnable' },

@@ -47,6 +47,15 @@ suite('Cloze unlikely-word hints', function () {
     assert.deepEqual(clozeHints(editor.document.uri).map((d) => editor.document.getText(d.range)), ['there']);
   });
 
+  test('"Turn Unlikely-Word Hints On/Off" flips cloze.hints.enabled', async () => {
+    const enabled = () => vscode.workspace.getConfiguration('cloze').get<boolean>('hints.enabled');
+    assert.equal(enabled(), true);
+    await vscode.commands.executeCommand('cloze.toggleHints');
+    await waitFor(() => enabled() === false, { message: 'hints off', timeoutMs: 5_000 });
+    await vscode.commands.executeCommand('cloze.toggleHints');
+    await waitFor(() => enabled() === true, { message: 'hints on again', timeoutMs: 5_000 });
+  });
+
   test('leaves correct prose, code and links alone, and clears every hint when turned off', async () => {
     const editor = await openDocument('we love their house .\n\n`we love there house`\n\n[we have more then you](https://example.com/then)\n\nwe have more then you .', 'markdown');
     const uri = editor.document.uri;
