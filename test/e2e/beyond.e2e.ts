@@ -1,5 +1,5 @@
 // Beyond one-piece fill-mask, as a user meets it: words of several vocabulary
-// pieces in the hover, and "Cloze: Compare Words". Runs on the planted model,
+// pieces in the hover, "Cloze: Fill All Masks" and "Cloze: Compare Words". Runs on the planted model,
 // where `red sweet …` calls for `strawberries` (straw ##berries).
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -24,6 +24,19 @@ export const scenarios: Scenario[] = [
       await screenshot(page, 'whole-words-hover');
       await link.click();
       await waitForFile(path.join(server.workspace, 'words.txt'), (c) => c.trim() === 'red sweet strawberries .');
+      await runCommand(page, 'View: Close All Editors');
+    },
+  },
+  {
+    name: '"Cloze: Fill All Masks" fills the paragraph\'s masks jointly and leaves the next paragraph alone',
+    async run({ page, server }) {
+      await waitForWorkbench(page);
+      await quickOpen(page, 'masks.txt', 'red sweet [MASK] [MASK]');
+      await page.locator(selectors.activeEditor).first().click();
+      await page.keyboard.press('Control+Home');
+      await runCommand(page, 'Cloze: Fill All Masks');
+      await waitForFile(path.join(server.workspace, 'masks.txt'), (c) => c === 'red sweet straw straw .\n\nthe sky is [MASK] .\n');
+      await screenshot(page, 'fill-all-masks');
       await runCommand(page, 'View: Close All Editors');
     },
   },

@@ -24,6 +24,8 @@ export const crops: Record<string, readonly [number, number, number, number]> = 
   'unlikely-word-hints': [348, 36, 640, 190],
   // The word and the hover with words of several pieces.
   'whole-words-hover': [348, 36, 520, 210],
+  // The editor after Fill All Masks: the first paragraph filled, the second not.
+  'fill-all-masks': [348, 36, 520, 110],
   // The Compare Words list at the top of the window.
   'compare-words': [340, 0, 604, 165],
   // The Explain Suggestions panel beside the editor, with the line it explains.
