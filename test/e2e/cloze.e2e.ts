@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Scenario } from './scenario';
-import { quickOpen, runCommand, screenshot, selectors, waitForEditorText, waitForFile, waitForWorkbench, webviewContent } from './workbench';
+import { moveCursor, quickOpen, runCommand, screenshot, selectors, startCommand, waitForEditorText, waitForFile, waitForWorkbench, webviewContent } from './workbench';
 
 export const scenarios: Scenario[] = [
   {
@@ -52,11 +52,8 @@ export const scenarios: Scenario[] = [
     name: 'hovering a word lists alternatives and a click replaces it',
     async run({ page, server, timings }) {
       await quickOpen(page, 'hover.txt', 'the dog chases the cat');
-      // Plain text renders a line as one span, so reach the word with the
-      // keyboard and show the hover as a keyboard user does (Ctrl+K Ctrl+I).
-      await page.locator(selectors.activeEditor).first().click();
-      await page.keyboard.press('Control+Home');
-      for (let i = 0; i < 'the dog chases the c'.length; i++) await page.keyboard.press('ArrowRight');
+      // Show the hover as a keyboard user does (Ctrl+K Ctrl+I).
+      await moveCursor(page, 'the dog chases the c');
       const hovered = Date.now();
       await page.keyboard.press('Control+K');
       await page.keyboard.press('Control+I');
@@ -73,18 +70,9 @@ export const scenarios: Scenario[] = [
     name: '"Cloze: Suggest Word" lists words with probabilities and picking one replaces the word',
     async run({ page, server }) {
       await quickOpen(page, 'pick.txt', 'the grass is wet');
-      await page.locator(selectors.activeEditor).first().click();
-      await page.keyboard.press('Control+Home');
-      await page.keyboard.press('End');
       // To the end of `wet` in `the grass is wet .`
-      await page.keyboard.press('ArrowLeft');
-      await page.keyboard.press('ArrowLeft');
-      // Not runCommand: this command keeps the quick input open for its own list.
-      await page.keyboard.press('F1');
-      await page.waitForSelector(selectors.quickInput, { state: 'visible' });
-      await page.keyboard.insertText('Cloze: Suggest Word');
-      await page.locator(`${selectors.quickInputRow}[aria-label*="Cloze: Suggest Word"]`).first().waitFor();
-      await page.keyboard.press('Enter');
+      await moveCursor(page, 'the grass is wet');
+      await startCommand(page, 'Cloze: Suggest Word');
       const first = page.locator(selectors.quickInputRow).filter({ hasText: '%' }).first();
       await first.waitFor({ timeout: 30_000 });
       assert.match(await first.innerText(), /green[\s\S]*%/);
@@ -100,10 +88,8 @@ export const scenarios: Scenario[] = [
       // Also when run alone (--grep Explain).
       await waitForWorkbench(page);
       await quickOpen(page, 'explain.txt', 'we love there house');
-      await page.locator(selectors.activeEditor).first().click();
-      await page.keyboard.press('Control+Home');
       // Into `there` of `we love there house .`
-      for (let i = 0; i < 'we love th'.length; i++) await page.keyboard.press('ArrowRight');
+      await moveCursor(page, 'we love th');
       const asked = Date.now();
       await runCommand(page, 'Cloze: Explain Suggestions');
       const panel = webviewContent(page);

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Scenario } from './scenario';
-import { quickOpen, runCommand, screenshot, selectors, waitForFile, waitForWorkbench } from './workbench';
+import { moveCursor, quickOpen, runCommand, screenshot, selectors, waitForFile, waitForWorkbench } from './workbench';
 
 export const scenarios: Scenario[] = [
   {
@@ -28,11 +28,7 @@ export const scenarios: Scenario[] = [
           await page.waitForTimeout(200);
         }
         // Put the cursor in `there` (line 3) and open the quick fixes, as with Ctrl+.
-        await page.locator(selectors.activeEditor).first().click();
-        await page.keyboard.press('Control+Home');
-        await page.keyboard.press('ArrowDown');
-        await page.keyboard.press('ArrowDown');
-        for (let i = 0; i < 'we love th'.length; i++) await page.keyboard.press('ArrowRight');
+        await moveCursor(page, 'we love th', 2);
         await page.keyboard.press('Control+Period');
         const fix = page.locator('.action-widget .monaco-list-row').filter({ hasText: 'Replace with “their”' }).first();
         await fix.waitFor({ timeout: 10_000 });

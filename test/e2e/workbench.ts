@@ -66,6 +66,31 @@ export async function runCommand(page: Page, label: string): Promise<void> {
   await page.waitForSelector(selectors.quickInput, { state: 'hidden' });
 }
 
+/**
+ * Clicks into the active editor and moves the cursor with the keyboard, as a
+ * user does: to the start of the document, `lines` lines down, then past
+ * `prefix` on that line (plain text renders a line as one span, so a word
+ * cannot be clicked).
+ */
+export async function moveCursor(page: Page, prefix: string, lines = 0): Promise<void> {
+  await page.locator(selectors.activeEditor).first().click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < lines; i++) await page.keyboard.press('ArrowDown');
+  for (let i = 0; i < prefix.length; i++) await page.keyboard.press('ArrowRight');
+}
+
+/**
+ * Starts a command from the command palette (F1) that keeps the quick input
+ * open for its own questions or list; {@link runCommand} waits for it to close.
+ */
+export async function startCommand(page: Page, label: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await page.waitForSelector(selectors.quickInput, { state: 'visible' });
+  await page.keyboard.insertText(label);
+  await page.locator(`${selectors.quickInputRow}[aria-label*="${label}"]`).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
 /** The active editor's rendered text, lines joined by '\n' (ghost text included). */
 export async function editorText(page: Page): Promise<string> {
   const lines = page.locator(selectors.activeEditorLines);
