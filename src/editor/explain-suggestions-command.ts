@@ -308,9 +308,9 @@ class ExplainPanel {
       const words: HeatWord[] = spans.map((s) => {
         const check = checked.get(s.start);
         if (!check) return { ...s, alternatives: [] };
-        // The same rule as the unlikely-word hints, with the user's thresholds.
-        const { minRatio, minScore, similarOnly } = this.settings.current.hints;
-        const slip = unlikelyWord(check, { minRatio, minScore, similarOnly });
+        // The same rule as the unlikely-word hints, with the user's thresholds and ignored words.
+        const { minRatio, minScore, similarOnly, ignore } = this.settings.current.hints;
+        const slip = ignore.includes(check.text.toLowerCase()) ? undefined : unlikelyWord(check, { minRatio, minScore, similarOnly });
         return {
           ...s,
           score: check.score,

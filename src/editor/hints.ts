@@ -13,6 +13,8 @@ import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watch
 /** The diagnostics' `source` and `code`. */
 export const HINT_SOURCE = 'Cloze';
 export const HINT_CODE = 'unlikely-word';
+/** The quick fix's command: adds a word to `cloze.hints.ignore` (user settings). */
+export const IGNORE_WORD_COMMAND = 'cloze.ignoreHintWord';
 
 /** Milliseconds without typing or scrolling before a pass starts. */
 const IDLE_MS = 1000;
@@ -79,6 +81,13 @@ export class HintsController implements vscode.Disposable {
         if (isEnabledFor(this.settings.current, e.textEditor.document)) this.schedule();
       }),
       settings.onDidChange(() => this.onSettingsChanged()),
+      vscode.commands.registerCommand(IGNORE_WORD_COMMAND, async (word: unknown) => {
+        if (typeof word !== 'string' || word.trim() === '') return;
+        const ignore = this.settings.current.hints.ignore;
+        const key = word.trim().toLowerCase();
+        if (ignore.includes(key)) return;
+        await vscode.workspace.getConfiguration('cloze').update('hints.ignore', [...ignore, key], vscode.ConfigurationTarget.Global);
+      }),
       vscode.languages.registerCodeActionsProvider({ scheme: '*' }, { provideCodeActions: (document, _range, context) => this.codeActions(document, context) }, {
         providedCodeActionKinds: [vscode.CodeActionKind.QuickFix],
       }),
@@ -282,6 +291,11 @@ export class HintsController implements vscode.Disposable {
         action.isPreferred = i === 0;
         actions.push(action);
       });
+      const word = document.getText(diagnostic.range);
+      const ignore = new vscode.CodeAction(vscode.l10n.t('Don\'t mark “{0}” again', word), vscode.CodeActionKind.QuickFix);
+      ignore.command = { command: IGNORE_WORD_COMMAND, title: ignore.title, arguments: [word] };
+      ignore.diagnostics = [diagnostic];
+      actions.push(ignore);
     }
     return actions;
   }
@@ -326,6 +340,7 @@ function batches(sentences: Span[], wordsOf: (sentence: Span) => Span[]): { sent
 
 /** The diagnostic for a word, when the thresholds flag it. */
 function hintFor(word: CachedWord, current: ClozeSettings): ((range: vscode.Range) => Hint) | undefined {
+  if (current.hints.ignore.includes(word.check.text.toLowerCase())) return undefined;
   const thresholds = { minRatio: current.hints.minRatio, minScore: current.hints.minScore, similarOnly: current.hints.similarOnly };
   const best = unlikelyWord(word.check, thresholds);
   if (!best) return undefined;

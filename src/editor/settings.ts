@@ -57,6 +57,8 @@ export interface ClozeSettings {
     similarOnly: boolean;
     /** The most of one CPU's time the hints take while you are idle, in percent, 1–100. @default 25 */
     cpuBudget: number;
+    /** Words never marked, lowercase. @default [] */
+    ignore: string[];
   };
 }
 
@@ -96,6 +98,7 @@ export function readSettings(config: ConfigurationLike): ClozeSettings {
       minScore: num(config.get('hints.minScore'), DEFAULT_HINT_THRESHOLDS.minScore, 0, 1),
       similarOnly: bool(config.get('hints.similarOnly'), DEFAULT_HINT_THRESHOLDS.similarOnly),
       cpuBudget: int(config.get('hints.cpuBudget'), 25, 1, 100),
+      ignore: stringList(config.get('hints.ignore'), []).map((w) => w.trim().toLowerCase()).filter((w) => w.length > 0),
     },
   };
 }

@@ -21,7 +21,7 @@ export const crops: Record<string, readonly [number, number, number, number]> = 
   // The quick pick at the top of the window.
   'suggest-word-quickpick': [340, 0, 604, 190],
   // The marked word and its quick fix.
-  'unlikely-word-hints': [348, 36, 640, 190],
+  'unlikely-word-hints': [348, 36, 640, 205],
   // The word and the hover with words of several pieces.
   'whole-words-hover': [348, 36, 520, 210],
   // The editor after Fill All Masks: the first paragraph filled, the second not.

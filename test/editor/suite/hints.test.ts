@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { note, openDocument, sleep, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
+import { note, restoreSetting, openDocument, sleep, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
 
 const clozeHints = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Cloze');
 
@@ -32,6 +32,20 @@ suite('Cloze unlikely-word hints', function () {
     // The next pass, on the corrected sentence, finds nothing new there.
     await sleep(2500);
     assert.deepEqual(clozeHints(uri).map((d) => editor.document.getText(d.range)), ['then']);
+
+    // "Don't mark again": the word goes to cloze.hints.ignore and its hint away.
+    const [then] = clozeHints(uri);
+    const more = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, then.range, vscode.CodeActionKind.QuickFix.value);
+    const ignore = more.find((a) => a.title === "Don't mark “then” again");
+    assert.ok(ignore?.command, `an ignore action among ${more.map((a) => a.title).join(', ')}`);
+    const before = vscode.workspace.getConfiguration('cloze').inspect('hints.ignore')?.globalValue;
+    try {
+      await vscode.commands.executeCommand(ignore.command.command, ...(ignore.command.arguments ?? []));
+      await waitFor(() => clozeHints(uri).length === 0, { message: 'the ignored word to lose its hint', timeoutMs: 5_000 });
+      assert.deepEqual(vscode.workspace.getConfiguration('cloze').get('hints.ignore'), ['then']);
+    } finally {
+      await restoreSetting('cloze.hints.ignore', before);
+    }
   });
 
   test('a line of 1 MB beside the prose: the prose is checked, the long line skipped, the extension host stays responsive', async () => {
