@@ -6,10 +6,24 @@
  * for the faults a real network has, and a record of every request.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import { makeSelfSignedCertificate } from './self-signed';
+
+/**
+ * A local model folder's files as a Hub ONNX export lays them out:
+ * `config.json`, `tokenizer.json` and `tokenizer_config.json` at the top,
+ * the model as `onnx/model_quantized.onnx`, for {@link HubServer.addRepo}.
+ */
+export function hubFilesOf(modelDir: string): Record<string, Buffer> {
+  const files: Record<string, Buffer> = {};
+  for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) files[name] = fs.readFileSync(path.join(modelDir, name));
+  files['onnx/model_quantized.onnx'] = fs.readFileSync(path.join(modelDir, 'model.onnx'));
+  return files;
+}
 
 /** A fault to inject for one file. `times` (default: always) counts the requests it applies to. */
 export type Fault =

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startHubServer, type HubServer } from '../helpers/hub-server';
+import { hubFilesOf, startHubServer, type HubServer } from '../helpers/hub-server';
 
 // The CLI as it ships: the bundle that `npm test` builds first.
 const CLI = path.join(__dirname, '../../dist/cli.js');
@@ -93,10 +93,7 @@ describe('cloze fill without --model', { skip: !fs.existsSync(CLI) && 'run `npm 
   let commit: string;
   before(async () => {
     hub = await startHubServer();
-    const files: Record<string, Buffer> = {};
-    for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) files[name] = fs.readFileSync(path.join(TINY, name));
-    files['onnx/model_quantized.onnx'] = fs.readFileSync(path.join(TINY, 'model.onnx'));
-    commit = hub.addRepo('test-org/tiny-planted', files);
+    commit = hub.addRepo('test-org/tiny-planted', hubFilesOf(TINY));
     cache = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-cli-cache-'));
   });
   after(async () => {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startHubServer, type HubServer } from '../helpers/hub-server';
+import { hubFilesOf, startHubServer, type HubServer } from '../helpers/hub-server';
 import type { NetworkRecord } from '../helpers/network-recorder';
 
 const ROOT = path.join(__dirname, '../..');
@@ -131,10 +131,7 @@ describe('privacy: a Hub model is fetched from the configured endpoint only', { 
   let commit: string;
   before(async () => {
     hub = await startHubServer();
-    const files: Record<string, Buffer> = {};
-    for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) files[name] = fs.readFileSync(path.join(TINY, name));
-    files['onnx/model_quantized.onnx'] = fs.readFileSync(path.join(TINY, 'model.onnx'));
-    commit = hub.addRepo('test-org/tiny-planted', files);
+    commit = hub.addRepo('test-org/tiny-planted', hubFilesOf(TINY));
   });
   after(() => hub.close());
 

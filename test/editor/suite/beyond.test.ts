@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { openDocument, sleep, updateSetting, useTinyModelSuite, waitFor } from './helpers';
+import { openDocument, sleep, useTinyModelSuite, waitFor } from './helpers';
 
 suite('Cloze beyond fill-mask', function () {
   this.timeout(60_000);
-  const previous = useTinyModelSuite();
+  const set = useTinyModelSuite();
 
   test('Fill All Masks fills the paragraph jointly in one undo step', async () => {
     const editor = await openDocument('red sweet [MASK] [MASK]| .\n\nthe sky is [MASK] .');
@@ -24,7 +24,7 @@ suite('Cloze beyond fill-mask', function () {
       return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
     };
     assert.match(await hoverText(), /strawberries/);
-    previous.set('cloze.wholeWords', await updateSetting('cloze.wholeWords', 'off'));
+    await set('cloze.wholeWords', 'off');
     const plain = await hoverText();
     assert.match(plain, /straw/);
     assert.doesNotMatch(plain, /strawberries/);

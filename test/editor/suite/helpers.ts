@@ -194,26 +194,37 @@ export function note(text: string): void {
   console.log(text);
 }
 
+/** The planted tiny model that ships with the tests. */
+export function tinyModelPath(): string {
+  return path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');
+}
+
+/** Sets a user setting for the rest of a suite; see {@link useTinyModelSuite}. */
+export type SuiteSetting = (key: string, value: unknown) => Promise<void>;
+
 /**
  * The set-up most suites share, registered as the calling suite's hooks: the
  * planted tiny model as `cloze.modelPath` plus `settings`, the extension
  * activated; every editor closed after each test; the settings put back
- * after the suite. Returns the map of previous values, where a test that
- * changes another setting with {@link updateSetting} records it to have it
- * put back too.
+ * after the suite. Returns a function with which a test changes another
+ * setting for the rest of the suite: its value from before the suite is put
+ * back too.
  */
-export function useTinyModelSuite(settings: Record<string, unknown> = {}): Map<string, unknown> {
+export function useTinyModelSuite(settings: Record<string, unknown> = {}): SuiteSetting {
   const previous = new Map<string, unknown>();
+  const set: SuiteSetting = async (key, value) => {
+    const old = await updateSetting(key, value);
+    if (!previous.has(key)) previous.set(key, old);
+  };
   suiteSetup(async () => {
-    const model = path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');
-    for (const [key, value] of Object.entries({ 'cloze.modelPath': model, ...settings })) previous.set(key, await updateSetting(key, value));
+    for (const [key, value] of Object.entries({ 'cloze.modelPath': tinyModelPath(), ...settings })) await set(key, value);
     await activateExtension();
   });
   suiteTeardown(async () => {
     for (const [key, value] of previous) await restoreSetting(key, value);
   });
   teardown(closeAllEditors);
-  return previous;
+  return set;
 }
 
 /** Measures the extension host's event-loop lag while `work` runs. */

@@ -1,9 +1,7 @@
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { type HubServer, startHubServer } from '../../helpers/hub-server';
-import { activateExtension, closeAllEditors, getExtension, openDocument, restoreSetting, updateSetting, waitFor } from './helpers';
+import { hubFilesOf, type HubServer, startHubServer } from '../../helpers/hub-server';
+import { activateExtension, closeAllEditors, openDocument, restoreSetting, tinyModelPath, updateSetting, waitFor } from './helpers';
 
 /**
  * Model download inside VS Code, against a Hub look-alike on 127.0.0.1 that
@@ -20,12 +18,8 @@ suite('Models in the editor', function () {
   };
 
   suiteSetup(async () => {
-    const tiny = path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');
     hub = await startHubServer();
-    const files: Record<string, Buffer> = {};
-    for (const name of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) files[name] = fs.readFileSync(path.join(tiny, name));
-    files['onnx/model_quantized.onnx'] = fs.readFileSync(path.join(tiny, 'model.onnx'));
-    commit = hub.addRepo('test-org/tiny-planted', files);
+    commit = hub.addRepo('test-org/tiny-planted', hubFilesOf(tinyModelPath()));
     await activateExtension();
   });
   suiteTeardown(async () => {

@@ -9,14 +9,10 @@ import * as vscode from 'vscode';
 import { EngineHost } from '../../../src/editor/engine-host';
 import { readSettings, type ClozeSettings } from '../../../src/editor/settings';
 import { USER_DATA_ENV } from '../suite-report';
-import { activateExtension, closeAllEditors, getExtension, note, openDocument, readExtensionLog, restoreSetting, setCursor, sleep, updateSetting, waitFor, withLag } from './helpers';
+import { closeAllEditors, note, openDocument, readExtensionLog, setCursor, sleep, tinyModelPath, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
 
 /** Proves there was no hang; far above what any of these takes. */
 const NO_HANG_MS = 10_000;
-
-function tinyModel(): string {
-  return path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');
-}
 
 function hoverText(hovers: vscode.Hover[]): string {
   return hovers
@@ -100,6 +96,17 @@ async function popupsAfter(capture: ReturnType<typeof capturePopups>, count: num
   return capture.popups;
 }
 
+/** Runs Suggest Word where it shows no list, and returns the one pop-up it shows instead (and any more within half a second). */
+async function suggestWordPopups(): Promise<{ level: Level; text: string }[]> {
+  const capture = capturePopups();
+  try {
+    await suggestWord('none');
+    return await popupsAfter(capture, 1);
+  } finally {
+    capture.restore();
+  }
+}
+
 /** Runs Suggest Word and, once its list shows, accepts the first item (or `escape`s). */
 async function suggestWord(action: 'accept' | 'escape' | 'none'): Promise<void> {
   const running = vscode.commands.executeCommand('cloze.suggestWord');
@@ -113,43 +120,24 @@ async function suggestWord(action: 'accept' | 'escape' | 'none'): Promise<void> 
 /** A copy of the tiny model in a temporary folder, for faults. */
 function modelCopy(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-robust-'));
-  fs.cpSync(tinyModel(), dir, { recursive: true });
+  fs.cpSync(tinyModelPath(), dir, { recursive: true });
   return dir;
 }
 
 suite('Robustness', function () {
   this.timeout(90_000);
-  const previous = new Map<string, unknown>();
-  const set = async (key: string, value: unknown) => {
-    const old = await updateSetting(key, value);
-    if (!previous.has(key)) previous.set(key, old);
-  };
+  const set = useTinyModelSuite({ 'cloze.inline.debounceMs': 0 });
   const temporary: string[] = [];
-
-  suiteSetup(async () => {
-    await set('cloze.modelPath', tinyModel());
-    await set('cloze.inline.debounceMs', 0);
-    await activateExtension();
-  });
-  suiteTeardown(async () => {
-    for (const [key, value] of previous) await restoreSetting(key, value);
+  suiteTeardown(() => {
     for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });
   });
-  teardown(closeAllEditors);
 
   suite('bad and extreme documents', () => {
     test('an empty document: no inline item, no hover, and Suggest Word says what to do', async () => {
       const editor = await openDocument('');
       await assertNoInline(editor);
       assert.equal(await clozeHover(editor.document, new vscode.Position(0, 0)), undefined);
-      const capture = capturePopups();
-      try {
-        await suggestWord('none');
-        await popupsAfter(capture, 1);
-      } finally {
-        capture.restore();
-      }
-      assert.deepEqual(capture.popups, [{ level: 'info', text: 'Cloze: put the cursor on a word or a [MASK], or select a word.' }]);
+      assert.deepEqual(await suggestWordPopups(), [{ level: 'info', text: 'Cloze: put the cursor on a word or a [MASK], or select a word.' }]);
     });
 
     test('a document that is only [MASK] gets a word', async () => {
@@ -296,14 +284,7 @@ suite('Robustness', function () {
       const inCode = new vscode.Position(3, 17);
       assert.equal(await clozeHover(editor.document, inCode), undefined);
       await setCursor(editor, inCode);
-      const capture = capturePopups();
-      try {
-        await suggestWord('none');
-        await popupsAfter(capture, 1);
-      } finally {
-        capture.restore();
-      }
-      assert.deepEqual(capture.popups, [{ level: 'info', text: 'Cloze: no suggestions here (Markdown code is skipped).' }]);
+      assert.deepEqual(await suggestWordPopups(), [{ level: 'info', text: 'Cloze: no suggestions here (Markdown code is skipped).' }]);
       const prose = await waitFor(() => clozeHover(editor.document, new vscode.Position(6, 13)), { message: 'a hover outside the code' });
       assert.match(prose.value, /\[blue\]/);
     });
@@ -322,14 +303,7 @@ suite('Robustness', function () {
       const editor = await openDocument('the cat drinks\nwater .');
       editor.selection = new vscode.Selection(0, 4, 1, 5);
       await waitFor(() => !editor.selection.isSingleLine, { message: 'the selection' });
-      const capture = capturePopups();
-      try {
-        await suggestWord('none');
-        await popupsAfter(capture, 1);
-      } finally {
-        capture.restore();
-      }
-      assert.deepEqual(capture.popups, [{ level: 'info', text: 'Cloze: the selection spans several lines; select a word or a few words on one line.' }]);
+      assert.deepEqual(await suggestWordPopups(), [{ level: 'info', text: 'Cloze: the selection spans several lines; select a word or a few words on one line.' }]);
       assert.equal(editor.document.getText(), 'the cat drinks\nwater .');
     });
   });
@@ -384,7 +358,7 @@ suite('Robustness', function () {
         assert.equal(capture.popups.length, 1);
       } finally {
         capture.restore();
-        await updateSetting('cloze.modelPath', tinyModel());
+        await updateSetting('cloze.modelPath', tinyModelPath());
       }
     });
 
@@ -415,7 +389,7 @@ suite('Robustness', function () {
         await waitFor(() => clozeHover(editor.document, new vscode.Position(0, 21)), { message: 'a hover once the folder is back' });
       } finally {
         capture.restore();
-        await updateSetting('cloze.modelPath', tinyModel());
+        await updateSetting('cloze.modelPath', tinyModelPath());
       }
     });
 
@@ -431,7 +405,7 @@ suite('Robustness', function () {
       const resolved: string[] = [];
 
       setup(() => {
-        settings = { ...readSettings(vscode.workspace.getConfiguration('cloze')), modelPath: tinyModel() };
+        settings = { ...readSettings(vscode.workspace.getConfiguration('cloze')), modelPath: tinyModelPath() };
         log = vscode.window.createOutputChannel('Cloze robustness test', { log: true });
         gate = Promise.resolve();
         resolved.length = 0;
@@ -462,7 +436,7 @@ suite('Robustness', function () {
         const [result] = (await host.fill({ document, ranges, caller: 'hover' })) ?? [];
         assert.equal(result?.suggestions[0].word, 'ball');
         assert.equal(host.modelDir, other);
-        assert.deepEqual(resolved, [tinyModel(), other]);
+        assert.deepEqual(resolved, [tinyModelPath(), other]);
       });
 
       test('while the request is in the worker: its result is dropped, and the status shows the new model loading', async () => {
