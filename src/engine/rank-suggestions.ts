@@ -206,6 +206,18 @@ function countLetters(s: string): number {
   return (s.match(/\p{L}/gu) ?? []).length;
 }
 
+/** `log Σ exp(x)` of a logits row, computed stably (the log of the softmax's denominator). */
+export function logSumExp(logits: ArrayLike<number>): number {
+  const { max, sum } = softmaxTerms(logits);
+  return max + Math.log(sum);
+}
+
+/** The softmax probability of `id` in a logits row, as {@link rankSuggestions} scores it. */
+export function probabilityOf(logits: ArrayLike<number>, id: number): number {
+  const { max, sum } = softmaxTerms(logits);
+  return Math.exp(logits[id] - max) / sum;
+}
+
 function softmaxTerms(logits: ArrayLike<number>): { max: number; sum: number } {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];

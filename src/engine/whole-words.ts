@@ -1,5 +1,6 @@
 import type { MaskWindow } from './mask-window';
 import type { MaskedLm } from './masked-lm';
+import { logSumExp } from './rank-suggestions';
 import type { WordTokenizer } from './word-tokenizer';
 
 /**
@@ -164,12 +165,4 @@ function bestAllowed(values: ArrayLike<number>, n: number, allowed: (id: number)
     if (best.length > n) best.pop();
   }
   return best;
-}
-
-function logSumExp(values: ArrayLike<number>): number {
-  let max = -Infinity;
-  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += Math.exp(values[i] - max);
-  return max + Math.log(sum);
 }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { buildWindow, type MaskWindow } from './mask-window';
 import type { MaskedLm } from './masked-lm';
-import { rankSuggestions } from './rank-suggestions';
+import { probabilityOf, rankSuggestions } from './rank-suggestions';
 import type { Span, Suggestion } from './types';
 
 /** What `Engine.check` is asked for: how expected each word of a text is in its context. */
@@ -182,20 +182,12 @@ async function checkWindow(lm: MaskedLm, window: MaskWindow, ids: number[], topK
         span: { ...window.masks[i].span },
         text: window.masks[i].text,
         token: ids[i],
-        score: ranked.original?.score ?? probability(logits[k], ids[i]),
+        score: ranked.original?.score ?? probabilityOf(logits[k], ids[i]),
         alternatives: ranked.suggestions,
       };
     });
   }
   return out;
-}
-
-function probability(logits: Float32Array, id: number): number {
-  let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  return Math.exp(logits[id] - max) / sum;
 }
 
 /** When a checked word is worth a hint; see {@link unlikelyWord}. */
