@@ -64,8 +64,8 @@ export class HintsController implements vscode.Disposable {
   private timer: NodeJS.Timeout | undefined;
   private pass: vscode.CancellationTokenSource | undefined;
   private cacheKey = '';
-  /** Paragraph checks run and the milliseconds they took, for tests and the log. */
-  readonly stats = { paragraphs: 0, busyMs: 0, sleptMs: 0 };
+  /** Requests to the engine so far and the model's milliseconds for them, for the log. */
+  private readonly stats = { batches: 0, busyMs: 0 };
 
   constructor(
     private readonly host: EngineHost,
@@ -98,12 +98,6 @@ export class HintsController implements vscode.Disposable {
   dispose(): void {
     this.cancel();
     for (const d of this.disposables) d.dispose();
-  }
-
-  /** Runs a pass now over the visible editors; resolves when it is done (or cancelled). */
-  async refresh(): Promise<void> {
-    this.cancel();
-    await this.runPass();
   }
 
   private onSettingsChanged(): void {
@@ -188,7 +182,7 @@ export class HintsController implements vscode.Disposable {
         }
         this.publish(document, editor.visibleRanges);
         this.log.debug(`Hints: ${document.uri.toString(true)} lines ${editor.visibleRanges.map((r) => `${r.start.line + 1}-${r.end.line + 1}`).join(', ')}: `
-          + `${this.stats.paragraphs - before.paragraphs} batches in ${Math.round(performance.now() - started)} ms (model ${Math.round(this.stats.busyMs - before.busyMs)} ms), `
+          + `${this.stats.batches - before.batches} batches in ${Math.round(performance.now() - started)} ms (model ${Math.round(this.stats.busyMs - before.busyMs)} ms), `
           + `${this.hints.get(document.uri.toString())?.length ?? 0} hints`);
       }
     } catch (error) {
@@ -222,7 +216,7 @@ export class HintsController implements vscode.Disposable {
         if (!result || token.isCancellationRequested) return;
         // The model's time only: a first check also waits for the model to load.
         const busy = result.ms;
-        this.stats.paragraphs++;
+        this.stats.batches++;
         this.stats.busyMs += busy;
         for (const sentence of batch.sentences) {
           const inside = (s: Span) => s.start - base >= sentence.start && s.end - base <= sentence.end;
@@ -237,7 +231,6 @@ export class HintsController implements vscode.Disposable {
         }
         // The budget: this batch took `busy` ms; rest so that work is at most `cpuBudget` % of the time.
         const rest = busy * (100 / current.hints.cpuBudget - 1);
-        this.stats.sleptMs += rest;
         if (rest > 0 && (await delay(rest, token))) return;
       }
     }
