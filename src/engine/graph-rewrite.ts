@@ -36,6 +36,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { onnx } from 'onnx-proto';
+import { AttentionNotFused, type AttentionFusionPlan, type ConstantValue, describe, type GraphView, isDefaultDomain, type NewInitializer, planAttentionFusion } from './attention-fusion';
 import { type Logger, silentLogger } from './types';
 
 /** The name of the input that the rewritten graph takes: int64 `[n]` positions along the sequence. */
@@ -49,9 +50,10 @@ export const MASK_POSITIONS_INPUT = 'mask_positions';
 export const HIDDEN_STATE_OUTPUT = 'cloze_last_hidden_state';
 
 /** Marks a rewritten file; bump the number when the rewrite changes, so that old cache files are redone. */
-const REWRITE_TAG = 'head-at-mask/2';
+const REWRITE_TAG = 'head-at-mask/3';
 const TAG_KEY = 'cloze.rewrite';
 const SOURCE_KEY = 'cloze.source_sha256';
+const ATTENTION_KEY = 'cloze.attention';
 const DATA_BYTES_KEY = 'cloze.data_bytes';
 const CACHE_SUFFIX = '.head-at-mask.onnx';
 const DATA_SUFFIX = '.data';
@@ -86,6 +88,8 @@ export type HeadAtMaskModel =
       file: string;
       /** True when an earlier load had already written `file`. */
       fromCache: boolean;
+      /** What became of the attention blocks: "fused in N layers", or why they were left as they were. */
+      attention: string;
       /** Milliseconds spent hashing, checking and (when not cached) rewriting. */
       ms: number;
     }
@@ -115,13 +119,15 @@ export function prepareHeadAtMask(modelFile: string, options: HeadAtMaskOptions 
     fs.mkdirSync(cacheDir, { recursive: true });
     const sha256 = cachedSha256(source, cacheDir);
     const file = path.join(cacheDir, `${sha256}${CACHE_SUFFIX}`);
-    if (isRewriteOf(file, sha256)) {
-      return { kind: 'rewritten', file, fromCache: true, ms: performance.now() - started };
+    const cached = rewriteProps(file, sha256);
+    if (cached) {
+      return { kind: 'rewritten', file, fromCache: true, attention: cached.get(ATTENTION_KEY) ?? '', ms: performance.now() - started };
     }
     const unique = `${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
     const temp = { model: `${file}.${unique}`, data: `${file}${DATA_SUFFIX}.${unique}` };
+    let attention: string;
     try {
-      rewriteHeadAtMask(source, { ...temp, dataLocation: path.basename(`${file}${DATA_SUFFIX}`) }, { [SOURCE_KEY]: sha256 });
+      ({ attention } = rewriteHeadAtMask(source, { ...temp, dataLocation: path.basename(`${file}${DATA_SUFFIX}`) }, { [SOURCE_KEY]: sha256 }));
       // The data first: a model file that exists always has its data beside it.
       fs.renameSync(temp.data, `${file}${DATA_SUFFIX}`);
       fs.renameSync(temp.model, file);
@@ -130,8 +136,8 @@ export function prepareHeadAtMask(modelFile: string, options: HeadAtMaskOptions 
       fs.rmSync(temp.data, { force: true });
     }
     const ms = performance.now() - started;
-    logger.debug(`Rewrote ${path.basename(source)} to compute the MLM head at the masks only, in ${Math.round(ms)} ms: ${file}`);
-    return { kind: 'rewritten', file, fromCache: false, ms };
+    logger.debug(`Rewrote ${path.basename(source)} to compute the MLM head at the masks only (attention ${attention}), in ${Math.round(ms)} ms: ${file}`);
+    return { kind: 'rewritten', file, fromCache: false, attention, ms };
   } catch (error) {
     const unrecognized = error instanceof UnrecognizedGraphError;
     const reason = error instanceof Error ? error.message : String(error);
@@ -151,12 +157,16 @@ export interface RewriteTarget {
 
 /**
  * Writes the head-at-mask version of the model in `source`: the graph to
- * `target.model`, the large weights to `target.data`.
+ * `target.model`, the large weights to `target.data`. Where the graph is
+ * dynamically quantized, its attention blocks are fused too (see
+ * {@link planAttentionFusion}); a graph whose attention is not recognised
+ * keeps it as it is.
  * @param metadata - extra `metadata_props` for the new model.
+ * @returns what became of the attention, for the log.
  * @throws {UnrecognizedGraphError} when the graph is not a fill-mask head this rewrite knows.
  * @throws {Error} for an unreadable or malformed file, or a failed write.
  */
-export function rewriteHeadAtMask(source: string, target: RewriteTarget, metadata: Record<string, string> = {}): void {
+export function rewriteHeadAtMask(source: string, target: RewriteTarget, metadata: Record<string, string> = {}): { attention: string } {
   const reader = new FileReader(source);
   try {
     const top = scanFields(reader, 0, reader.size);
@@ -164,10 +174,20 @@ export function rewriteHeadAtMask(source: string, target: RewriteTarget, metadat
     if (!graphField) throw new Error(`${source} holds no ONNX graph`);
     const graph = readGraph(reader, graphField);
     const plan = planRewrite(graph);
+    const fresh = freshNames(graph);
+    let fusion: AttentionFusionPlan | undefined;
+    let attention: string;
+    try {
+      fusion = planAttentionFusion(graphView(reader, graph, plan), fresh);
+      attention = `fused in ${fusion.layers} layers`;
+    } catch (error) {
+      if (!(error instanceof AttentionNotFused)) throw error;
+      attention = `not fused: ${error.message}`;
+    }
 
-    const external = externalLayout(graph, target.dataLocation);
+    const external = externalLayout(graph, target.dataLocation, fusion);
     writeExternalData(reader, external, target.data);
-    const graphPieces = rewriteGraph(graph, plan, external);
+    const graphPieces = rewriteGraph(graph, plan, fusion, external, fresh);
     const graphLength = piecesLength(graphPieces);
     const pieces: Piece[] = [];
     for (const f of top) {
@@ -175,10 +195,14 @@ export function rewriteHeadAtMask(source: string, target: RewriteTarget, metadat
       else pieces.push({ start: f.start, end: f.end });
     }
     const dataBytes = String(external.size);
-    for (const [key, value] of Object.entries({ [TAG_KEY]: REWRITE_TAG, [DATA_BYTES_KEY]: dataBytes, ...metadata })) {
+    for (const [key, value] of Object.entries({ [TAG_KEY]: REWRITE_TAG, [DATA_BYTES_KEY]: dataBytes, [ATTENTION_KEY]: attention, ...metadata })) {
       pieces.push(field(14, onnx.StringStringEntryProto.encode({ key, value }).finish()));
     }
+    if (fusion && !top.some((f) => f.field === 8 && f.wire === 2 && isMicrosoftOpset(reader, f))) {
+      pieces.push(field(8, onnx.OperatorSetIdProto.encode({ domain: 'com.microsoft', version: 1 }).finish()));
+    }
     writePieces(reader, pieces, target.model);
+    return { attention };
   } finally {
     reader.close();
   }
@@ -187,14 +211,20 @@ export function rewriteHeadAtMask(source: string, target: RewriteTarget, metadat
 // ---------------------------------------------------------------------------
 // Recognising the head
 
-/** An initializer's name and shape (its data is never read). */
+/** An initializer's type and shape (its data is never read whole). */
 interface InitializerInfo {
   dims: number[];
+  dataType: number;
   external: boolean;
+  /** Where the TensorProto lies; undefined for a sparse initializer. */
+  field: RawField | undefined;
+  /** The `raw_data` bytes, when there are any. */
+  rawData: { start: number; end: number } | undefined;
 }
 
 /** Where an initializer's parts lie in the file, for moving its `raw_data` out. */
 interface InitializerLayout {
+  name: string;
   /** The tensor's fields other than `raw_data`. */
   fields: RawField[];
   /** The `raw_data` bytes, when there are any. */
@@ -327,14 +357,6 @@ function notRecognised(why: string): UnrecognizedGraphError {
   return new UnrecognizedGraphError(`the MLM head was not recognised: ${why}`);
 }
 
-function describe(node: onnx.NodeProto): string {
-  return `${node.opType}${node.name ? ` (${node.name})` : ''}`;
-}
-
-function isDefaultDomain(node: onnx.NodeProto): boolean {
-  return !node.domain || node.domain === 'ai.onnx';
-}
-
 /**
  * `LayerNormalization` (or onnxruntime's fused forms), or the decomposition
  * that exports for opset < 17 write: `Add(Mul(Div(Sub(x, ReduceMean(x)), Sqrt(...)), gamma), beta)`.
@@ -441,18 +463,100 @@ class TensorFacts {
 // ---------------------------------------------------------------------------
 // Writing the new graph
 
-function rewriteGraph(graph: GraphParts, plan: RewritePlan, external: ExternalLayout): Piece[] {
-  const used = new Set<string>();
+/** Gives names that no node, value or initializer of `graph` uses, nor an earlier call. */
+function freshNames(graph: GraphParts): (base: string) => string {
+  const used = new Set<string>(graph.initializers.keys());
   for (const { node } of graph.nodes) {
     for (const name of [...node.input, ...node.output]) used.add(name);
     used.add(node.name);
   }
-  const fresh = (base: string): string => {
+  for (const { info } of [...graph.inputs, ...graph.outputs]) used.add(info.name);
+  return (base: string): string => {
     let name = base;
     for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
     used.add(name);
     return name;
   };
+}
+
+/** What the attention fusion reads of the graph: small constants decoded, weights read on demand. */
+function graphView(reader: FileReader, graph: GraphParts, plan: RewritePlan): GraphView {
+  const nodes = graph.nodes.map((n) => n.node);
+  const constantNodes = new Map<string, onnx.NodeProto>();
+  for (const node of nodes) if (node.opType === 'Constant' && isDefaultDomain(node)) constantNodes.set(node.output[0], node);
+  const kept = new Set(graph.outputs.map((o) => o.info.name));
+  if (plan.encoderOutput !== undefined) kept.add(plan.encoderOutput);
+  return {
+    nodes,
+    inputs: new Map(graph.inputs.map((i) => [i.info.name, i.info])),
+    kept,
+    initializers: new Set(graph.initializers.keys()),
+    constant(name) {
+      const init = graph.initializers.get(name);
+      if (init) {
+        if (init.external || !init.field || init.field.end - init.field.start > 64 * 1024) return undefined;
+        return tensorValues(onnx.TensorProto.decode(reader.bytes(init.field.valueStart, init.field.end)));
+      }
+      const node = constantNodes.get(name);
+      if (!node || node.attribute.length !== 1) return undefined;
+      const value = onnx.AttributeProto.create(node.attribute[0]);
+      const T = onnx.TensorProto.DataType;
+      switch (value.name) {
+        case 'value':
+          return value.t ? tensorValues(onnx.TensorProto.create(value.t)) : undefined;
+        case 'value_float':
+          return { dataType: T.FLOAT, dims: [], values: [value.f] };
+        case 'value_floats':
+          return { dataType: T.FLOAT, dims: [value.floats.length], values: Array.from(value.floats) };
+        case 'value_int':
+          return { dataType: T.INT64, dims: [], values: [Number(value.i)] };
+        case 'value_ints':
+          return { dataType: T.INT64, dims: [value.ints.length], values: value.ints.map(Number) };
+        default:
+          return undefined;
+      }
+    },
+    weight(name) {
+      const init = graph.initializers.get(name);
+      const raw = init?.rawData;
+      if (!init || init.external || !raw) return undefined;
+      return { dataType: init.dataType, dims: init.dims, bytes: () => Buffer.from(reader.bytes(raw.start, raw.end)) };
+    },
+  };
+}
+
+/** The values of a small tensor, from `raw_data` or the typed fields; undefined for a type not read here. */
+function tensorValues(tensor: onnx.TensorProto): ConstantValue | undefined {
+  const T = onnx.TensorProto.DataType;
+  const dims = tensor.dims.map(Number);
+  const { dataType } = tensor;
+  const raw = tensor.rawData && tensor.rawData.length > 0 ? Buffer.from(tensor.rawData) : undefined;
+  let values: number[];
+  if (raw) {
+    const read: Partial<Record<number, [number, (at: number) => number]>> = {
+      [T.FLOAT]: [4, (at) => raw.readFloatLE(at)],
+      [T.DOUBLE]: [8, (at) => raw.readDoubleLE(at)],
+      [T.INT8]: [1, (at) => raw.readInt8(at)],
+      [T.UINT8]: [1, (at) => raw.readUInt8(at)],
+      [T.INT32]: [4, (at) => raw.readInt32LE(at)],
+      [T.INT64]: [8, (at) => Number(raw.readBigInt64LE(at))],
+    };
+    const reader = read[dataType];
+    if (!reader || raw.length % reader[0] !== 0) return undefined;
+    values = Array.from({ length: raw.length / reader[0] }, (_, i) => reader[1](i * reader[0]));
+  } else if (dataType === T.FLOAT) values = [...tensor.floatData];
+  else if (dataType === T.DOUBLE) values = [...tensor.doubleData];
+  else if (dataType === T.INT64) values = tensor.int64Data.map(Number);
+  else if ([T.INT8, T.UINT8, T.INT32].includes(dataType)) values = [...tensor.int32Data];
+  else return undefined;
+  return { dataType, dims, values };
+}
+
+function isMicrosoftOpset(reader: FileReader, f: RawField): boolean {
+  return onnx.OperatorSetIdProto.decode(reader.bytes(f.valueStart, f.end)).domain === 'com.microsoft';
+}
+
+function rewriteGraph(graph: GraphParts, plan: RewritePlan, fusion: AttentionFusionPlan | undefined, external: ExternalLayout, fresh: (base: string) => string): Piece[] {
   const gatheredName = fresh(`${plan.gathered}_at_mask`);
   const gather = onnx.NodeProto.create({
     name: fresh('/cloze/head_at_mask/Gather'),
@@ -465,10 +569,28 @@ function rewriteGraph(graph: GraphParts, plan: RewritePlan, external: ExternalLa
 
   const nodeFor = new Map(graph.nodes.map((n) => [n.field, n.node]));
   const infoFor = new Map([...graph.inputs, ...graph.outputs, ...graph.valueInfos].map((v) => [v.field, v.info]));
+  const initializerFor = new Map([...graph.layouts].map(([f, layout]) => [f, layout.name]));
+  const gone = new Set([...(fusion?.removed ?? [])].flatMap((node) => node.output));
+  const encodeNode = (node: onnx.NodeProto) => field(1, onnx.NodeProto.encode(node).finish());
   const pieces: Piece[] = [];
+  let prelude = fusion?.prelude ?? [];
   for (const f of graph.fields) {
-    if (f.field === 1 && nodeFor.get(f) === plan.decoder) {
-      pieces.push(field(1, onnx.NodeProto.encode(gather).finish()), field(1, onnx.NodeProto.encode(decoder).finish()));
+    const node = f.field === 1 ? nodeFor.get(f) : undefined;
+    if (node && prelude.length > 0) {
+      pieces.push(...prelude.map(encodeNode));
+      prelude = [];
+    }
+    const replacement = node && fusion?.replacements.get(node);
+    if (replacement) {
+      pieces.push(encodeNode(replacement));
+    } else if (node && fusion?.removed.has(node)) {
+      // Fused, or read only by fused nodes.
+    } else if (node === plan.decoder) {
+      pieces.push(encodeNode(gather), encodeNode(decoder));
+    } else if (f.field === 5 && fusion?.unusedInitializers.has(initializerFor.get(f) ?? '')) {
+      // Read only by fused nodes.
+    } else if (f.field === 13 && gone.has(infoFor.get(f)?.name ?? '')) {
+      // The shape of a value that is no longer computed.
     } else if (f.field === 12 && infoFor.get(f)?.name === 'logits') {
       const info = onnx.ValueInfoProto.create(infoFor.get(f)!);
       const dims = info.type?.tensorType?.shape?.dim;
@@ -482,12 +604,14 @@ function rewriteGraph(graph: GraphParts, plan: RewritePlan, external: ExternalLa
       pieces.push({ start: f.start, end: f.end });
     }
   }
+  for (const init of fusion?.initializers ?? []) pieces.push(newTensor(init, external.added.get(init), external.location));
   const maskPositions = onnx.ValueInfoProto.create({
     name: MASK_POSITIONS_INPUT,
     type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [{ dimParam: 'mask_count' }] } } },
   });
   pieces.push(field(11, onnx.ValueInfoProto.encode(maskPositions).finish()));
-  if (plan.encoderOutput !== undefined && !used.has(HIDDEN_STATE_OUTPUT)) {
+  const taken = graph.nodes.some(({ node }) => node.input.includes(HIDDEN_STATE_OUTPUT) || node.output.includes(HIDDEN_STATE_OUTPUT));
+  if (plan.encoderOutput !== undefined && !taken) {
     // An Identity gives the output a stable name whatever the exporter called the tensor.
     const identity = onnx.NodeProto.create({
       name: fresh('/cloze/hidden_state/Identity'),
@@ -509,21 +633,30 @@ interface ExternalLayout {
   location: string;
   /** Per initializer field: its data's offset in the data file, and its bytes in the source. */
   tensors: Map<RawField, { offset: number; start: number; end: number }>;
+  /** The offsets of the new initializers that go to the data file. */
+  added: Map<NewInitializer, number>;
   /** The data file's length. */
   size: number;
 }
 
-function externalLayout(graph: GraphParts, location: string): ExternalLayout {
+function externalLayout(graph: GraphParts, location: string, fusion: AttentionFusionPlan | undefined): ExternalLayout {
   const tensors: ExternalLayout['tensors'] = new Map();
+  const added: ExternalLayout['added'] = new Map();
   let size = 0;
+  const place = (bytes: number): number => {
+    const offset = Math.ceil(size / EXTERNAL_ALIGNMENT) * EXTERNAL_ALIGNMENT;
+    size = offset + bytes;
+    return offset;
+  };
   for (const [f, layout] of graph.layouts) {
     const raw = layout.rawData;
-    if (!raw || raw.end - raw.start < EXTERNAL_MIN_BYTES) continue;
-    const offset = Math.ceil(size / EXTERNAL_ALIGNMENT) * EXTERNAL_ALIGNMENT;
-    tensors.set(f, { offset, start: raw.start, end: raw.end });
-    size = offset + (raw.end - raw.start);
+    if (!raw || raw.end - raw.start < EXTERNAL_MIN_BYTES || fusion?.unusedInitializers.has(layout.name)) continue;
+    tensors.set(f, { offset: place(raw.end - raw.start), start: raw.start, end: raw.end });
   }
-  return { location, tensors, size };
+  for (const init of fusion?.initializers ?? []) {
+    if (init.data.length >= EXTERNAL_MIN_BYTES) added.set(init, place(init.data.length));
+  }
+  return { location, tensors, added, size };
 }
 
 function writeExternalData(reader: FileReader, layout: ExternalLayout, file: string): void {
@@ -534,6 +667,11 @@ function writeExternalData(reader: FileReader, layout: ExternalLayout, file: str
       if (offset > at) writeAll(fd, Buffer.alloc(offset - at));
       reader.copyTo(fd, start, end);
       at = offset + (end - start);
+    }
+    for (const [init, offset] of layout.added) {
+      if (offset > at) writeAll(fd, Buffer.alloc(offset - at));
+      writeAll(fd, init.data);
+      at = offset + init.data.length;
     }
     fs.fsyncSync(fd);
   } finally {
@@ -551,6 +689,17 @@ function externalTensor(layout: InitializerLayout, place: { offset: number; star
   const own: Piece[] = layout.fields.map((g) => ({ start: g.start, end: g.end }));
   const length = piecesLength(own) + extra.length;
   return [tagAndLength(5, length), ...own, extra];
+}
+
+/** A new initializer: its data in the data file at `offset`, or inline when small. */
+function newTensor(init: NewInitializer, offset: number | undefined, location: string): Buffer {
+  const tensor = onnx.TensorProto.create({ name: init.name, dims: init.dims, dataType: init.dataType });
+  if (offset === undefined) tensor.rawData = init.data;
+  else {
+    tensor.externalData = Object.entries({ location, offset: String(offset), length: String(init.data.length) }).map(([key, value]) => onnx.StringStringEntryProto.create({ key, value }));
+    tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+  }
+  return field(5, onnx.TensorProto.encode(tensor).finish());
 }
 
 // ---------------------------------------------------------------------------
@@ -675,8 +824,8 @@ function readGraph(reader: FileReader, graphField: RawField): GraphParts {
         parts.nodes.push({ field: f, node: onnx.NodeProto.decode(value(f)) });
         break;
       case 5: {
-        const { name, info, layout } = readInitializer(reader, f);
-        parts.initializers.set(name, info);
+        const { info, layout } = readInitializer(reader, f);
+        parts.initializers.set(layout.name, info);
         parts.layouts.set(f, layout);
         break;
       }
@@ -684,8 +833,8 @@ function readGraph(reader: FileReader, graphField: RawField): GraphParts {
         // A SparseTensorProto's `values` (field 1) is a TensorProto that carries the name.
         const values = scanFields(reader, f.valueStart, f.end).find((g) => g.field === 1 && g.wire === 2);
         if (values) {
-          const { name, info } = readInitializer(reader, values);
-          parts.initializers.set(name, info);
+          const { info, layout } = readInitializer(reader, values);
+          parts.initializers.set(layout.name, { ...info, field: undefined, rawData: undefined });
         }
         break;
       }
@@ -703,12 +852,12 @@ function readGraph(reader: FileReader, graphField: RawField): GraphParts {
   return parts;
 }
 
-// TensorProto fields: dims = 1 (packed or not), name = 8, raw_data = 9, external_data = 13, data_location = 14.
-function readInitializer(reader: FileReader, f: RawField): { name: string; info: InitializerInfo; layout: InitializerLayout } {
+// TensorProto fields: dims = 1 (packed or not), data_type = 2, name = 8, raw_data = 9, external_data = 13, data_location = 14.
+function readInitializer(reader: FileReader, f: RawField): { info: InitializerInfo; layout: InitializerLayout } {
   const dims: number[] = [];
-  let name = '';
+  let dataType = 0;
   let external = false;
-  const layout: InitializerLayout = { fields: [], rawData: undefined };
+  const layout: InitializerLayout = { name: '', fields: [], rawData: undefined };
   for (const g of scanFields(reader, f.valueStart, f.end)) {
     if (g.field === 9 && g.wire === 2) layout.rawData = { start: g.valueStart, end: g.end };
     else layout.fields.push(g);
@@ -719,11 +868,12 @@ function readInitializer(reader: FileReader, f: RawField): { name: string; info:
         dims.push(v.value);
         at = v.next;
       }
-    } else if (g.field === 8 && g.wire === 2) name = reader.bytes(g.valueStart, g.end).toString('utf8');
+    } else if (g.field === 2 && g.wire === 0) dataType = reader.varint(g.valueStart).value;
+    else if (g.field === 8 && g.wire === 2) layout.name = reader.bytes(g.valueStart, g.end).toString('utf8');
     else if (g.field === 13) external = true;
     else if (g.field === 14 && g.wire === 0 && reader.varint(g.valueStart).value === 1) external = true;
   }
-  return { name, info: { dims, external }, layout };
+  return { info: { dims, dataType, external, field: f, rawData: layout.rawData }, layout };
 }
 
 /** A protobuf varint: 7 bits a byte, least significant first (also what the test models' writer uses). */
@@ -865,9 +1015,9 @@ function sha256Of(file: string): string {
   return hash.digest('hex');
 }
 
-/** Whether `file` is a finished rewrite, by this version of the rewrite, of the model with this hash. */
-function isRewriteOf(file: string, sha256: string): boolean {
-  if (!fs.existsSync(file)) return false;
+/** The metadata of `file` when it is a finished rewrite, by this version of the rewrite, of the model with this hash. */
+function rewriteProps(file: string, sha256: string): Map<string, string> | undefined {
+  if (!fs.existsSync(file)) return undefined;
   let reader: FileReader | undefined;
   try {
     reader = new FileReader(file);
@@ -877,10 +1027,10 @@ function isRewriteOf(file: string, sha256: string): boolean {
       const entry = onnx.StringStringEntryProto.decode(reader.bytes(f.valueStart, f.end));
       props.set(entry.key, entry.value);
     }
-    if (props.get(TAG_KEY) !== REWRITE_TAG || props.get(SOURCE_KEY) !== sha256) return false;
-    return fs.statSync(`${file}${DATA_SUFFIX}`).size === Number(props.get(DATA_BYTES_KEY));
+    if (props.get(TAG_KEY) !== REWRITE_TAG || props.get(SOURCE_KEY) !== sha256) return undefined;
+    return fs.statSync(`${file}${DATA_SUFFIX}`).size === Number(props.get(DATA_BYTES_KEY)) ? props : undefined;
   } catch {
-    return false;
+    return undefined;
   } finally {
     reader?.close();
   }

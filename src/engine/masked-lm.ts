@@ -131,7 +131,7 @@ export class MaskedLm {
         try {
           const session = await native(() => ort.InferenceSession.create(prepared.file, sessionOptions));
           const lm = await MaskedLm.ready(ort, session, dir, tokenizer, config, modelFile, 'head-at-mask', started);
-          logger.info(`Running ${name} with the MLM head at the masks only (${prepared.fromCache ? 'cached' : 'rewritten'} graph in `
+          logger.info(`Running ${name} with the MLM head at the masks only, attention ${prepared.attention} (${prepared.fromCache ? 'cached' : 'rewritten'} graph in `
             + `${Math.round(prepared.ms)} ms: ${prepared.file}); ${threads} threads; warm in ${Math.round(lm.loadMs)} ms`);
           return lm;
         } catch (error) {

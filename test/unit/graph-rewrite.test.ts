@@ -87,14 +87,18 @@ async function rowsFor(lm: MaskedLm, text: string): Promise<Float32Array[]> {
   return lm.logitsAt({ inputIds, maskPositions });
 }
 
-/** Loads `dir` with and without the rewrite and checks every text against the contract. */
-async function assertSameAsStock(dir: string, precision: 'fp32' | 'int8'): Promise<void> {
+/**
+ * Loads `dir` with and without the rewrite and checks every text against the
+ * contract; `attention` is what the log must say of the attention fusion.
+ */
+async function assertSameAsStock(dir: string, precision: 'fp32' | 'int8', attention: RegExp): Promise<void> {
   const logger = recordingLogger();
   const stock = await MaskedLm.load(dir, 1, logger, { headAtMask: false });
   const rewritten = await MaskedLm.load(dir, 1, logger, { graphCacheDir: path.join(dir, 'cache') });
   try {
     assert.equal(stock.graph, 'stock');
     assert.equal(rewritten.graph, 'head-at-mask', logger.text());
+    assert.match(logger.text(), attention);
     assert.deepEqual([...rewritten.inputNames].sort(), ['attention_mask', 'input_ids', 'mask_positions', 'token_type_ids']);
     const tolerance = precision === 'fp32' ? 1e-5 : 1e-4;
     for (const text of TEXTS) {
@@ -111,35 +115,38 @@ async function assertSameAsStock(dir: string, precision: 'fp32' | 'int8'): Promi
   }
 }
 
+const FUSED = /attention fused in 2 layers/;
+const FLOAT_ATTENTION = /attention not fused: .*float MatMuls/;
+
 describe('head-at-mask rewrite gives the stock graph\'s results', () => {
   const planted = plantedModel();
   const separate = buildBertGraph(planted.config, planted.weights);
   const tied = buildBertGraph(planted.config, planted.weights, { tiedDecoder: true });
 
   test('fp32, separate decoder matrix (the planted model)', async () => {
-    await assertSameAsStock(modelFolder('fp32', separate), 'fp32');
+    await assertSameAsStock(modelFolder('fp32', separate), 'fp32', FLOAT_ATTENTION);
   });
 
   test('int8, quantized decoder (Gather after DynamicQuantizeLinear)', async () => {
-    await assertSameAsStock(modelFolder('int8', quantizeDynamic(separate)), 'int8');
+    await assertSameAsStock(modelFolder('int8', quantizeDynamic(separate)), 'int8', FUSED);
   });
 
   test('fp32, decoder as Transpose(word_embeddings)', async () => {
-    await assertSameAsStock(modelFolder('tied-fp32', tied), 'fp32');
+    await assertSameAsStock(modelFolder('tied-fp32', tied), 'fp32', FLOAT_ATTENTION);
   });
 
   test('int8 with the tied decoder left in float32 by the quantizer', async () => {
     const graph = quantizeDynamic(tied);
     const decoder = graph.nodes.find((node) => node.outputs.some((o) => graph.nodes.some((m) => m.opType === 'Add' && m.outputs.includes('logits') && m.inputs.includes(o))));
     assert.equal(decoder?.opType, 'MatMul', 'the quantizer should leave the tied decoder as a float MatMul');
-    await assertSameAsStock(modelFolder('tied-int8', graph), 'int8');
+    await assertSameAsStock(modelFolder('tied-int8', graph), 'int8', FUSED);
   });
 
   test('LayerNorm decomposed as opset < 17 exports write it, fp32 and int8', async () => {
     const decomposed = decomposeLayerNorms(separate);
     assert.ok(!decomposed.nodes.some((node) => node.opType === 'LayerNormalization'));
-    await assertSameAsStock(modelFolder('decomposed-fp32', decomposed), 'fp32');
-    await assertSameAsStock(modelFolder('decomposed-int8', quantizeDynamic(decomposed)), 'int8');
+    await assertSameAsStock(modelFolder('decomposed-fp32', decomposed), 'fp32', FLOAT_ATTENTION);
+    await assertSameAsStock(modelFolder('decomposed-int8', quantizeDynamic(decomposed)), 'int8', FUSED);
   });
 
   test('the planted answers come out of the rewritten graph through the engine', async () => {
@@ -247,5 +254,66 @@ describe('head-at-mask fallback and cache', () => {
     const result = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir: path.join(dir, 'cache') });
     assert.ok(result.kind === 'stock' && !result.unrecognized, JSON.stringify(result));
     assert.match(result.reason, /Truncated|Malformed/);
+  });
+});
+
+describe('attention fusion (dynamically quantized graphs)', () => {
+  const planted = plantedModel();
+  const int8 = quantizeDynamic(buildBertGraph(planted.config, planted.weights));
+
+  test('a cached rewrite reports the fusion again, from its metadata', () => {
+    const dir = modelFolder('fused-cached', int8);
+    const cacheDir = path.join(dir, 'cache');
+    const first = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir });
+    const second = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir });
+    assert.ok(first.kind === 'rewritten' && !first.fromCache && first.attention === 'fused in 2 layers', JSON.stringify(first));
+    assert.ok(second.kind === 'rewritten' && second.fromCache && second.attention === 'fused in 2 layers', JSON.stringify(second));
+  });
+
+  test('rows padded in a batch (attention_mask 0) give the stock graph\'s logits', async () => {
+    const dir = modelFolder('fused-padded', int8);
+    const prepared = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir: path.join(dir, 'cache') });
+    assert.ok(prepared.kind === 'rewritten' && prepared.attention === 'fused in 2 layers', JSON.stringify(prepared));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+    const stock = await ort.InferenceSession.create(path.join(dir, 'model.onnx'));
+    const fused = await ort.InferenceSession.create(prepared.file);
+    const lm = await MaskedLm.load(dir, 1, recordingLogger(), { headAtMask: false });
+    try {
+      const long = lm.tokenizer.encode('the cat drinks [MASK] and the dog chases the ball .');
+      const short = lm.tokenizer.encode('the cat drinks [MASK] .');
+      const at = long.indexOf(lm.tokenizer.maskTokenId);
+      assert.equal(short.indexOf(lm.tokenizer.maskTokenId), at);
+      const length = long.length;
+      const padded = [...short, ...new Array<number>(length - short.length).fill(0)];
+      const mask = [...long.map(() => 1), ...short.map(() => 1), ...new Array<number>(length - short.length).fill(0)];
+      const int64 = (values: number[], dims: number[]) => new ort.Tensor('int64', BigInt64Array.from(values.map(BigInt)), dims);
+      const feeds = {
+        input_ids: int64([...long, ...padded], [2, length]),
+        attention_mask: int64(mask, [2, length]),
+        token_type_ids: int64(new Array<number>(2 * length).fill(0), [2, length]),
+      };
+      const vocab = planted.config.vocabSize;
+      const all = (await stock.run(feeds)).logits.data as Float32Array;
+      const atMask = (await fused.run({ ...feeds, mask_positions: int64([at], [1]) })).logits.data as Float32Array;
+      const expected = [0, 1].map((b) => all.subarray((b * length + at) * vocab, (b * length + at + 1) * vocab));
+      const actual = [0, 1].map((b) => atMask.subarray(b * vocab, (b + 1) * vocab));
+      const result = compareRows(expected, actual, 1e-4);
+      assert.ok(result.maxScoreDiff <= 1e-4, `scores differ by ${result.maxScoreDiff}`);
+      assert.deepEqual(result.mismatches, []);
+      // The padding matters: the short row differs from the long one.
+      assert.ok(compareRows([expected[0]], [expected[1]], 1e-4).maxScoreDiff > 1e-3);
+    } finally {
+      await stock.release();
+      await fused.release();
+      await lm.release();
+    }
+  });
+
+  test('attention scaled other than by 1/√d is left unfused, with the reason, and the head is still rewritten', async () => {
+    const divisors = new Set(int8.nodes.filter((node) => node.opType === 'Div' && node.name.includes('/attention/self/')).map((node) => node.inputs[1]));
+    assert.equal(divisors.size, 1, 'the layers share one divisor constant');
+    const initializers = int8.initializers.map((init) => (divisors.has(init.name) ? { ...init, data: Float32Array.of(3) } : init));
+    await assertSameAsStock(modelFolder('unfused-scale', { ...int8, initializers }), 'int8', /attention not fused: at Softmax .* scaled by 0\.333+\d*, not 1\/√8/);
   });
 });
