@@ -35,6 +35,7 @@ export class FillMask {
       maxPositions: this.lm.config.maxPositions,
       inputNames: [...this.lm.inputNames],
       graph: this.lm.graph,
+      fusedAttention: this.lm.fusedAttention,
       loadMs: this.lm.loadMs,
     };
   }

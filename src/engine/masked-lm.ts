@@ -91,6 +91,8 @@ export class MaskedLm {
     readonly config: ModelConfig,
     readonly modelFile: string,
     readonly graph: GraphKind,
+    /** Whether the rewritten graph runs each attention block as one fused operator (see attention-fusion.ts). */
+    readonly fusedAttention: boolean,
     readonly loadMs: number,
   ) {}
 
@@ -130,7 +132,8 @@ export class MaskedLm {
       } else {
         try {
           const session = await native(() => ort.InferenceSession.create(prepared.file, sessionOptions));
-          const lm = await MaskedLm.ready(ort, session, dir, tokenizer, config, modelFile, 'head-at-mask', started);
+          const fused = prepared.attention.startsWith('fused');
+          const lm = await MaskedLm.ready(ort, session, dir, tokenizer, config, modelFile, 'head-at-mask', fused, started);
           logger.info(`Running ${name} with the MLM head at the masks only, attention ${prepared.attention} (${prepared.fromCache ? 'cached' : 'rewritten'} graph in `
             + `${Math.round(prepared.ms)} ms: ${prepared.file}); ${threads} threads; warm in ${Math.round(lm.loadMs)} ms`);
           return lm;
@@ -148,7 +151,7 @@ export class MaskedLm {
     } catch (cause) {
       throw new ModelError('invalid-model', `Cannot load ${modelFile}: ${(cause as Error).message}`, modelFile, { cause });
     }
-    const lm = await MaskedLm.ready(ort, session, dir, tokenizer, config, modelFile, 'stock', started);
+    const lm = await MaskedLm.ready(ort, session, dir, tokenizer, config, modelFile, 'stock', false, started);
     logger.debug(`Session over ${name}: inputs ${session.inputNames.join(', ')}; ${threads} threads; warm in ${Math.round(lm.loadMs)} ms`);
     return lm;
   }
@@ -162,6 +165,7 @@ export class MaskedLm {
     config: ModelConfig,
     modelFile: string,
     graph: GraphKind,
+    fusedAttention: boolean,
     started: number,
   ): Promise<MaskedLm> {
     try {
@@ -173,12 +177,12 @@ export class MaskedLm {
       if (unknown.length > 0 || !session.inputNames.includes('input_ids')) {
         throw new ModelError('invalid-model', `${modelFile} has inputs this engine cannot feed: ${session.inputNames.join(', ')}`, modelFile);
       }
-      const lm = new MaskedLm(ort, session, dir, tokenizer, config, modelFile, graph, 0);
+      const lm = new MaskedLm(ort, session, dir, tokenizer, config, modelFile, graph, fusedAttention, 0);
       const length = Math.max(tokenizer.prefixIds.length + tokenizer.suffixIds.length + 1, Math.min(WARM_UP_TOKENS, config.maxPositions));
       const middle = tokenizer.prefixIds.length + Math.floor((length - tokenizer.prefixIds.length - tokenizer.suffixIds.length) / 2);
       const body = new Array<number>(length - tokenizer.prefixIds.length - tokenizer.suffixIds.length).fill(tokenizer.maskTokenId);
       await lm.logitsAt({ inputIds: [...tokenizer.prefixIds, ...body, ...tokenizer.suffixIds], maskPositions: [middle] });
-      return new MaskedLm(ort, session, dir, tokenizer, config, modelFile, graph, performance.now() - started);
+      return new MaskedLm(ort, session, dir, tokenizer, config, modelFile, graph, fusedAttention, performance.now() - started);
     } catch (error) {
       await session.release();
       throw error;

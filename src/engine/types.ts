@@ -176,6 +176,8 @@ export interface ModelInfo {
    * exported (the rewrite was off or did not apply; the log says why).
    */
   graph: 'head-at-mask' | 'stock';
+  /** Whether each attention block runs as one fused operator (dynamically quantized models the rewrite recognises). */
+  fusedAttention: boolean;
   /** Milliseconds from start of load to a warmed-up session. */
   loadMs: number;
 }

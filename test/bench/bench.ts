@@ -388,7 +388,9 @@ function printTables(
   console.log('');
   for (const r of results.filter((x) => x.impl === 'cloze')) {
     const fallback = r.load.log.filter((l) => /stock graph/.test(l));
-    console.log(`cloze ${r.precision}${r.headAtMask ? '' : ' (stock graph)'}: runs the ${r.load.graph} graph${fallback.length > 0 ? ` (${fallback.join('; ')})` : ''}`);
+    const attention = r.load.log.map((l) => /at the masks only, attention (.*?) \((?:cached|rewritten) graph/.exec(l)?.[1]).find((a) => a !== undefined);
+    const notes = [...fallback, ...(attention === undefined ? [] : [`attention ${attention}`])];
+    console.log(`cloze ${r.precision}${r.headAtMask ? '' : ' (stock graph)'}: runs the ${r.load.graph} graph${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`);
   }
   printEditorTimings();
   if (targets.length > 0) {

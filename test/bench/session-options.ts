@@ -29,6 +29,8 @@ const ALL_VARIANTS: [string, InferenceSession.SessionOptions][] = [
   ['mem pattern off', { enableMemPattern: false }],
   ['prepacking off', { extra: { session: { disable_prepacking: '1' } } }],
   ['intra-op spinning on', { extra: { session: { intra_op: { allow_spinning: '1' } } } }],
+  ['intra-op spinning on, stopped after each run', { extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } } }],
+  ['dynamic block base 4', { extra: { session: { dynamic_block_base: '4' } } }],
 ];
 
 function withChanges(base: InferenceSession.SessionOptions, changes: InferenceSession.SessionOptions): InferenceSession.SessionOptions {

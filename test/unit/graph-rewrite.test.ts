@@ -310,6 +310,16 @@ describe('attention fusion (dynamically quantized graphs)', () => {
     }
   });
 
+  test('uint8 weights with zero point 128, as quantizers set to QUInt8 write them', async () => {
+    const initializers = int8.initializers.map((init) => {
+      if (!(init.data instanceof Int8Array)) return init;
+      const zeroPoint = init.name.endsWith('_zero_point') ? 128 : 0;
+      return { ...init, data: Uint8Array.from(init.data, (v) => (zeroPoint === 128 ? 128 : v + 128)) };
+    });
+    assert.ok(initializers.some((init) => init.data instanceof Uint8Array && init.name.endsWith('_zero_point')));
+    await assertSameAsStock(modelFolder('fused-uint8', { ...int8, initializers }), 'int8', FUSED);
+  });
+
   test('attention scaled other than by 1/√d is left unfused, with the reason, and the head is still rewritten', async () => {
     const divisors = new Set(int8.nodes.filter((node) => node.opType === 'Div' && node.name.includes('/attention/self/')).map((node) => node.inputs[1]));
     assert.equal(divisors.size, 1, 'the layers share one divisor constant');
