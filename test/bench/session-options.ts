@@ -30,6 +30,8 @@ const ALL_VARIANTS: [string, InferenceSession.SessionOptions][] = [
   ['prepacking off', { extra: { session: { disable_prepacking: '1' } } }],
   ['intra-op spinning on', { extra: { session: { intra_op: { allow_spinning: '1' } } } }],
   ['intra-op spinning on, stopped after each run', { extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } } }],
+  ['intra-op spinning on for at most 100 µs', { extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '100' } } } }],
+  ['intra-op spinning on for at most 1 ms, backing off', { extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '1000', spin_backoff_max: '8' } } } }],
   ['dynamic block base 4', { extra: { session: { dynamic_block_base: '4' } } }],
 ];
 
