@@ -12,8 +12,9 @@
  * quantized products of 768 columns and 6 element-wise passes per layer.
  * This plan replaces it with one `com.microsoft.QAttention`: the three
  * weight matrices side by side (`[hidden, 3·hidden]`, one product), a scale
- * per column (the three per-tensor scales, so the integers and the scaling
- * are those of the stock graph), the biases side by side, and the raw
+ * per column (the three matrices' own, per tensor or per column, so the
+ * integers and the scaling are those of the stock graph), the biases side
+ * by side, and the raw
  * `attention_mask` as int32. On bert-base at 64 tokens that is about a tenth
  * of the time of a call; the scores match the stock graph's to float
  * rounding (tested against it).
@@ -95,8 +96,10 @@ interface Projection {
   nodes: onnx.NodeProto[];
   quantizer: onnx.NodeProto;
   weight: WeightData;
-  weightScale: number;
-  weightZeroPoint: number;
+  /** One scale for the matrix, or one per column. */
+  weightScales: number[];
+  /** One zero point for the matrix, or one per column. */
+  weightZeroPoints: number[];
   bias: number[];
 }
 
@@ -138,7 +141,7 @@ export function planAttentionFusion(view: GraphView, fresh: (base: string) => st
       { name: names.weight, dataType: packed.weightType, dims: packed.weightDims, data: packed.weight },
       { name: names.bias, dataType: FLOAT, dims: [packed.width], data: packed.bias },
       { name: names.scale, dataType: FLOAT, dims: [packed.width], data: packed.scale },
-      { name: names.zeroPoint, dataType: packed.weightType, dims: [], data: packed.zeroPoint },
+      { name: names.zeroPoint, dataType: packed.weightType, dims: packed.zeroPoint.length === 1 ? [] : [packed.width], data: packed.zeroPoint },
     );
     const [xq, , xzp] = layer.projections[0].quantizer.output;
     const xScale = layer.projections[0].quantizer.output[1];
@@ -182,7 +185,10 @@ export function planAttentionFusion(view: GraphView, fresh: (base: string) => st
   return { layers: layers.length, removed, replacements, prelude, initializers, unusedInitializers };
 }
 
-/** The three projections' weights side by side, with their biases, per-column scales and the shared zero point. */
+/**
+ * The three projections' weights side by side, with their biases, a scale
+ * per column and the zero point: one when the three share it, else one per column.
+ */
 function packProjections(projections: [Projection, Projection, Projection]) {
   const [rows, columns] = projections[0].weight.dims as [number, number];
   const width = 3 * columns;
@@ -194,10 +200,12 @@ function packProjections(projections: [Projection, Projection, Projection]) {
     for (let r = 0; r < rows; r++) bytes.copy(weight, r * width + k * columns, r * columns, (r + 1) * columns);
   });
   const bias = Buffer.from(Float32Array.from(projections.flatMap((p) => p.bias)).buffer);
-  const scale = Buffer.from(Float32Array.from(projections.flatMap((p) => new Array<number>(columns).fill(p.weightScale))).buffer);
-  const zeroPoint = Buffer.alloc(1);
-  if (weightType === INT8) zeroPoint.writeInt8(projections[0].weightZeroPoint);
-  else zeroPoint.writeUInt8(projections[0].weightZeroPoint);
+  const perColumn = (values: number[]) => (values.length === 1 ? new Array<number>(columns).fill(values[0]) : values);
+  const scale = Buffer.from(Float32Array.from(projections.flatMap((p) => perColumn(p.weightScales))).buffer);
+  const zeroPoints = projections.map((p) => p.weightZeroPoints);
+  const shared = zeroPoints.every((z) => z.length === 1 && z[0] === zeroPoints[0][0]);
+  const zeroPointValues = shared ? zeroPoints[0] : zeroPoints.flatMap(perColumn);
+  const zeroPoint = Buffer.from(weightType === INT8 ? Int8Array.from(zeroPointValues).buffer : Uint8Array.from(zeroPointValues).buffer);
   return { weight, weightDims: [rows, width], weightType, width, bias, scale, zeroPoint };
 }
 
@@ -234,7 +242,7 @@ class Matcher {
     const context = this.onlyConsumer(softmax.output[0], 'MatMul', where);
     if (context.input[0] !== softmax.output[0]) throw new AttentionNotFused(`${where}: the probabilities are not the left operand of ${describe(context)}`);
     const q = this.heads(query, [0, 2, 1, 3], where);
-    const k = this.heads(keyT, [0, 2, 3, 1], where);
+    const k = this.keyHeads(keyT, where);
     const v = this.heads(context.input[1], [0, 2, 1, 3], where);
     if (q.heads !== k.heads || q.heads !== v.heads || q.size !== k.size || q.size !== v.size) {
       throw new AttentionNotFused(`${where}: query, key and value are split into different heads`);
@@ -252,9 +260,7 @@ class Matcher {
     const [first, ...others] = projections;
     for (const other of others) {
       if (other.quantizer !== first.quantizer) throw new AttentionNotFused(`${where}: query, key and value do not share one DynamicQuantizeLinear`);
-      if (other.weight.dataType !== first.weight.dataType || other.weightZeroPoint !== first.weightZeroPoint) {
-        throw new AttentionNotFused(`${where}: query, key and value weights differ in type or zero point`);
-      }
+      if (other.weight.dataType !== first.weight.dataType) throw new AttentionNotFused(`${where}: query, key and value weights differ in type`);
     }
     const removed = [masked, scaled, scores, softmax, context, merged, flat, ...q.nodes, ...k.nodes, ...v.nodes, ...projections.flatMap((p) => p.nodes)];
     const inside = new Set(removed);
@@ -267,6 +273,20 @@ class Matcher {
       }
     }
     return { removed, context: flat, heads: q.heads, projections };
+  }
+
+  /**
+   * The keys, transposed for `q·kᵀ`: one Transpose (0,2,3,1), or the two that
+   * `transpose_for_scores(k).transpose(-1, -2)` exports to when the exporter
+   * does not merge them.
+   */
+  private keyHeads(value: string, where: string): { input: string; heads: number; size: number; nodes: onnx.NodeProto[] } {
+    const last = this.producer.get(value)?.node;
+    if (last?.opType === 'Transpose' && samePerm(last, [0, 1, 3, 2]) && this.consumers.get(value)?.length === 1) {
+      const split = this.heads(last.input[0], [0, 2, 1, 3], where);
+      return { ...split, nodes: [last, ...split.nodes] };
+    }
+    return this.heads(value, [0, 2, 3, 1], where);
   }
 
   /** `Transpose(Reshape(input, [·, ·, heads, size]), perm)`. */
@@ -309,18 +329,18 @@ class Matcher {
       throw new AttentionNotFused(`${where}: ${describe(scales)} is not the activation scale times the weight scale`);
     }
     const weightScale = this.view.constant(scales.input[weightScaleSide]);
-    if (!weightScale || weightScale.dataType !== FLOAT || weightScale.values.length !== 1) {
-      throw new AttentionNotFused(`${where}: the weight scale of ${describe(product)} is not one float (per-channel weights are not fused)`);
+    if (!weightScale || weightScale.dataType !== FLOAT || weightScale.dims.length > 1 || (weightScale.values.length !== 1 && weightScale.values.length !== width)) {
+      throw new AttentionNotFused(`${where}: the weight scale of ${describe(product)} is not one float or one per column`);
     }
     const weight = this.view.weight(w ?? '');
     if (!weight || (weight.dataType !== INT8 && weight.dataType !== UINT8) || weight.dims.length !== 2 || weight.dims[1] !== width) {
       throw new AttentionNotFused(`${where}: the weight of ${describe(product)} is not an 8-bit [hidden, ${width}] initializer`);
     }
     const zeroPoint = wzp ? this.view.constant(wzp) : { dataType: weight.dataType, dims: [], values: [0] };
-    if (!zeroPoint || zeroPoint.values.length !== 1 || zeroPoint.dataType !== weight.dataType) {
-      throw new AttentionNotFused(`${where}: the weight zero point of ${describe(product)} is not one value of the weight's type`);
+    if (!zeroPoint || zeroPoint.dataType !== weight.dataType || zeroPoint.dims.length > 1 || (zeroPoint.values.length !== 1 && zeroPoint.values.length !== width)) {
+      throw new AttentionNotFused(`${where}: the weight zero point of ${describe(product)} is not one value of the weight's type or one per column`);
     }
-    return { nodes: [add, scaled, cast, product, scales], quantizer: quantizer.node, weight, weightScale: weightScale.values[0], weightZeroPoint: zeroPoint.values[0], bias: bias.values };
+    return { nodes: [add, scaled, cast, product, scales], quantizer: quantizer.node, weight, weightScales: weightScale.values, weightZeroPoints: zeroPoint.values, bias: bias.values };
   }
 
   /**

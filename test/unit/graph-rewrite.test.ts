@@ -320,6 +320,35 @@ describe('attention fusion (dynamically quantized graphs)', () => {
     await assertSameAsStock(modelFolder('fused-uint8', { ...int8, initializers }), 'int8', FUSED);
   });
 
+  test('weights quantized per column (int8, and uint8 with a zero point per column)', async () => {
+    const perChannel = quantizeDynamic(buildBertGraph(planted.config, planted.weights), { perChannel: true });
+    const scales = perChannel.initializers.filter((init) => init.name.endsWith('_scale') && init.dims.length === 1);
+    assert.ok(scales.length > 0 && scales.every((init) => new Set(Array.from(init.data as Float32Array)).size > 1), 'scales differ from column to column');
+    await assertSameAsStock(modelFolder('fused-per-channel', perChannel), 'int8', FUSED);
+    // As an asymmetric quantizer writes uint8 weights: value + zero point, the zero point differing per column.
+    const initializers = perChannel.initializers.map((init) => {
+      if (!(init.data instanceof Int8Array)) return init;
+      const columns = init.dims[init.dims.length - 1] as number;
+      const zeroPointOf = (column: number) => 128 + (column % 3) - 1;
+      if (init.name.endsWith('_zero_point')) return { ...init, data: Uint8Array.from(init.data, (_, c) => zeroPointOf(c)) };
+      return { ...init, data: Uint8Array.from(init.data, (v, i) => Math.min(255, Math.max(0, v + zeroPointOf(i % columns)))) };
+    });
+    await assertSameAsStock(modelFolder('fused-per-channel-uint8', { ...perChannel, initializers }), 'int8', FUSED);
+  });
+
+  test('keys transposed in two steps, as exports that do not merge Transposes write them', async () => {
+    const nodes = int8.nodes.flatMap((node): GraphNode[] => {
+      if (node.opType !== 'Transpose' || String(node.attributes.perm?.value) !== '0,2,3,1') return [node];
+      const heads = `${node.outputs[0]}_heads`;
+      return [
+        { ...node, outputs: [heads], attributes: { perm: attr.ints([0, 2, 1, 3]) } },
+        { name: `${node.name}_last_two`, opType: 'Transpose', inputs: [heads], outputs: node.outputs, attributes: { perm: attr.ints([0, 1, 3, 2]) } },
+      ];
+    });
+    assert.equal(nodes.length, int8.nodes.length + 2, 'one key Transpose per layer split in two');
+    await assertSameAsStock(modelFolder('fused-two-transposes', { ...int8, nodes }), 'int8', FUSED);
+  });
+
   test('attention scaled other than by 1/√d is left unfused, with the reason, and the head is still rewritten', async () => {
     const divisors = new Set(int8.nodes.filter((node) => node.opType === 'Div' && node.name.includes('/attention/self/')).map((node) => node.inputs[1]));
     assert.equal(divisors.size, 1, 'the layers share one divisor constant');
