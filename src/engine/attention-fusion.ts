@@ -174,8 +174,17 @@ export function planAttentionFusion(view: GraphView, fresh: (base: string) => st
       }
     }
   }
+  const written = [...prelude, ...view.nodes.filter((n) => !removed.has(n)), ...replacements.values()];
+  const available = new Set<string>([...view.inputs.keys(), ...view.initializers, ...initializers.map((i) => i.name), '']);
+  for (const node of written) for (const name of node.output) available.add(name);
+  for (const node of written) {
+    const lost = node.input.find((name) => !available.has(name));
+    if (lost !== undefined) throw new AttentionNotFused(`${describe(node)} would read \`${lost}\`, which the fused attention no longer computes`);
+  }
+  const lostOutput = [...view.kept].find((name) => !available.has(name) && !view.inputs.has(name));
+  if (lostOutput !== undefined) throw new AttentionNotFused(`\`${lostOutput}\` would no longer be computed`);
   const stillRead = new Set<string>(view.kept);
-  for (const node of [...prelude, ...view.nodes.filter((n) => !removed.has(n)), ...replacements.values()]) {
+  for (const node of written) {
     for (const name of node.input) stillRead.add(name);
   }
   const unusedInitializers = new Set<string>();
@@ -211,11 +220,17 @@ function packProjections(projections: [Projection, Projection, Projection]) {
 
 class Matcher {
   private readonly producer = new Map<string, Producer>();
+  /**
+   * The nodes that read each value, `Shape` nodes left out: exports with
+   * dynamic axes read the shape of the tensors they reshape, and those reads
+   * go with the Reshapes (a read that stays is caught after the sweep).
+   */
   private readonly consumers = new Map<string, onnx.NodeProto[]>();
 
   constructor(private readonly view: GraphView) {
     for (const node of view.nodes) {
       node.output.forEach((name, index) => this.producer.set(name, { node, index }));
+      if (node.opType === 'Shape' && isDefaultDomain(node)) continue;
       for (const name of node.input) {
         if (name === '') continue;
         const list = this.consumers.get(name) ?? [];
@@ -377,8 +392,14 @@ class Matcher {
     if (constant) return constant.values.slice(-count);
     const concat = this.producer.get(value)?.node;
     if (concat?.opType === 'Concat') {
-      const tail = concat.input.slice(-count).map((name) => this.view.constant(name));
-      if (tail.every((c) => c?.values.length === 1)) return tail.map((c) => (c as ConstantValue).values[0]);
+      // The trailing inputs, whether one constant each or one for several.
+      const tail: number[] = [];
+      for (let i = concat.input.length - 1; i >= 0 && tail.length < count; i--) {
+        const part = this.view.constant(concat.input[i]);
+        if (!part) break;
+        tail.unshift(...part.values);
+      }
+      if (tail.length >= count) return tail.slice(-count);
     }
     throw new AttentionNotFused(`${where}: the shape \`${value}\` is not known`);
   }

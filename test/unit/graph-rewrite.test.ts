@@ -349,6 +349,41 @@ describe('attention fusion (dynamically quantized graphs)', () => {
     await assertSameAsStock(modelFolder('fused-two-transposes', { ...int8, nodes }), 'int8', FUSED);
   });
 
+  test('head shapes computed from Shape, Gather and Concat, as exports with dynamic axes write them', async () => {
+    const int64 = (name: string, values: number[], dims: number[]) => ({ name, dims, data: BigInt64Array.from(values.map(BigInt)) });
+    const initializers = [...int8.initializers, int64('/dyn/zero', [0], []), int64('/dyn/one', [1], []), int64('/dyn/axis0', [0], [1])];
+    const nodes = int8.nodes.flatMap((node): GraphNode[] => {
+      if (node.opType !== 'Reshape' || !node.name.includes('/attention/self/Reshape')) return [node];
+      // x.size()[:2] + tail: Shape -> Gather -> Unsqueeze for batch and sequence, then Concat.
+      const tail = int8.initializers.find((init) => init.name === node.inputs[1]);
+      assert.ok(tail?.data instanceof BigInt64Array);
+      const p = `${node.name}/dyn`;
+      const tailName = `${p}/tail`;
+      initializers.push(int64(tailName, Array.from(tail.data.slice(2), Number), [tail.data.length - 2]));
+      const op = (opType: string, name: string, inputs: string[], attributes: GraphNode['attributes'] = {}): GraphNode => ({ name: `${p}/${name}`, opType, inputs, outputs: [`${p}/${name}_output`], attributes });
+      const shape = op('Shape', 'Shape', [node.inputs[0]]);
+      const dims = ['zero', 'one'].flatMap((which) => {
+        const gather = op('Gather', `Gather_${which}`, [shape.outputs[0], `/dyn/${which}`], { axis: attr.int(0) });
+        return [gather, op('Unsqueeze', `Unsqueeze_${which}`, [gather.outputs[0], '/dyn/axis0'])];
+      });
+      const concat = op('Concat', 'Concat', [dims[1].outputs[0], dims[3].outputs[0], tailName], { axis: attr.int(0) });
+      return [shape, ...dims, concat, { ...node, inputs: [node.inputs[0], concat.outputs[0]] }];
+    });
+    assert.equal(nodes.filter((node) => node.opType === 'Concat').length, 4 * planted.config.numHiddenLayers);
+    await assertSameAsStock(modelFolder('fused-dynamic-shapes', { ...int8, nodes, initializers }), 'int8', FUSED);
+
+    // A node outside the attention that reads the query's shape keeps its projection alive: nothing is fused.
+    const queryShape = '/bert/encoder/layer.0/attention/self/Reshape_query/dyn/Shape_output';
+    const reader = nodes.findIndex((node) => node.name === '/bert/encoder/layer.0/attention/output/Add');
+    const probe: GraphNode[] = [
+      { name: '/probe/Concat', opType: 'Concat', inputs: [queryShape], outputs: ['/probe/shape'], attributes: { axis: attr.int(0) } },
+      { name: '/probe/Reshape', opType: 'Reshape', inputs: [nodes[reader].outputs[0], '/probe/shape'], outputs: ['/probe/reshaped'], attributes: {} },
+    ];
+    const after = nodes.map((node) => ({ ...node, inputs: node.inputs.map((i) => (i === nodes[reader].outputs[0] ? '/probe/reshaped' : i)) }));
+    after.splice(reader + 1, 0, ...probe);
+    await assertSameAsStock(modelFolder('unfused-shape-read', { ...int8, nodes: after, initializers }), 'int8', /attention not fused: .*would read/);
+  });
+
   test('attention scaled other than by 1/√d is left unfused, with the reason, and the head is still rewritten', async () => {
     const divisors = new Set(int8.nodes.filter((node) => node.opType === 'Div' && node.name.includes('/attention/self/')).map((node) => node.inputs[1]));
     assert.equal(divisors.size, 1, 'the layers share one divisor constant');
