@@ -52,11 +52,13 @@ export interface MaskedLmOptions {
 
 /**
  * The session options the engine runs with. Measured on bert-base int8 at 64
- * tokens (test/bench/session-options.ts): the intra-op threads do not spin
- * while they wait for work. Spinning keeps cores busy between operators and
- * after each request; on a machine that is doing other work (an editor is)
- * that made a forward pass about 1.8 times slower at the median, and it
- * burns CPU while the user types.
+ * tokens on 2 cores (test/bench/session-options.ts), idle and with one core
+ * kept busy: an intra-op thread that waits for work spins for at most 10 µs,
+ * then sleeps. That caught the short gaps between operators without a
+ * sleep and a wake-up, 6 % faster at the median idle and 3–10 % faster with
+ * a core busy. Spinning longer (onnxruntime's default, or 30–100 µs) was
+ * 10–12 % faster idle but 1.1–1.8 times slower beside other work, which an
+ * editor always has; not spinning at all was the slowest idle.
  * @param threads - intra-op threads, at least 1.
  */
 export function defaultSessionOptions(threads: number): Ort.InferenceSession.SessionOptions {
@@ -65,7 +67,7 @@ export function defaultSessionOptions(threads: number): Ort.InferenceSession.Ses
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
+    extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '10' } } },
   };
 }
 

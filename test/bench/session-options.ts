@@ -5,10 +5,14 @@
  * size. All variants live in one process and take turns in blocks of calls,
  * so that the machine's busy moments fall on every variant alike.
  *
- *   npx tsx test/bench/session-options.ts [--model-dir DIR] [--window 64] [--rounds 6] [--block 10] [--loads 3] [--threads 2] [--only REGEX]
+ *   npx tsx test/bench/session-options.ts [--model-dir DIR] [--window 64] [--rounds 6] [--block 10] [--loads 3] [--threads 2] [--only REGEX] [--busy]
+ *
+ * `--busy` keeps one core busy with another process throughout, as an
+ * editor's other work would.
  *
  * Default model: test/fixtures/models/bert-base-random-int8 (make-models --bert-base).
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,8 +32,12 @@ const ALL_VARIANTS: [string, InferenceSession.SessionOptions][] = [
   ['cpu mem arena off', { enableCpuMemArena: false }],
   ['mem pattern off', { enableMemPattern: false }],
   ['prepacking off', { extra: { session: { disable_prepacking: '1' } } }],
-  ['intra-op spinning on', { extra: { session: { intra_op: { allow_spinning: '1' } } } }],
-  ['intra-op spinning on, stopped after each run', { extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } } }],
+  ['intra-op spinning off', { extra: { session: { intra_op: { allow_spinning: '0' } } } }],
+  ['intra-op spinning on (onnxruntime\'s default duration)', { extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '-1' } } } }],
+  ['intra-op spinning on, stopped after each run', { extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '-1' }, force_spinning_stop: '1' } } }],
+  ['intra-op spinning on for at most 5 µs', { extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '5' } } } }],
+  ['intra-op spinning on for at most 20 µs', { extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '20' } } } }],
+  ['intra-op spinning on for at most 30 µs', { extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '30' } } } }],
   ['intra-op spinning on for at most 100 µs', { extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '100' } } } }],
   ['intra-op spinning on for at most 1 ms, backing off', { extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '1000', spin_backoff_max: '8' } } } }],
   ['dynamic block base 4', { extra: { session: { dynamic_block_base: '4' } } }],
@@ -58,6 +66,7 @@ async function main(): Promise<void> {
   const threads = Number(option('--threads', '2'));
   const graphCacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-session-options-'));
   process.env.ORT_DISABLE_TELEMETRY = '1';
+  const busy = process.argv.includes('--busy') ? spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }) : undefined;
   try {
     // The first load rewrites the graph and reads the files into the page cache; it is not counted.
     await (await MaskedLm.load(modelDir, threads, silentLogger, { graphCacheDir })).release();
@@ -89,14 +98,16 @@ async function main(): Promise<void> {
         }
       }
     }
-    console.log(`${path.basename(modelDir)}, ${window} tokens, ${threads} threads, ${rounds} rounds of ${block} calls per variant, load average ${os.loadavg()[0].toFixed(1)}\n`);
-    console.log(`${'variant'.padEnd(48)}  ${'load ms'.padStart(8)}  ${'RSS +MB'.padStart(8)}  ${'p50 ms'.padStart(7)}  ${'p95 ms'.padStart(7)}`);
+    const beside = busy ? ', one core kept busy by another process' : '';
+    console.log(`${path.basename(modelDir)}, ${window} tokens, ${threads} threads, ${rounds} rounds of ${block} calls per variant${beside}, load average ${os.loadavg()[0].toFixed(1)}\n`);
+    console.log(`${'variant'.padEnd(56)}  ${'load ms'.padStart(8)}  ${'RSS +MB'.padStart(8)}  ${'p50 ms'.padStart(7)}  ${'p95 ms'.padStart(7)}`);
     for (const v of loaded) {
       const sorted = v.times.sort((a, b) => a - b);
-      console.log(`${v.name.padEnd(48)}  ${quantile([...v.loadMs].sort((a, b) => a - b), 0.5).toFixed(0).padStart(8)}  ${v.rssMb.toFixed(0).padStart(8)}  ${quantile(sorted, 0.5).toFixed(1).padStart(7)}  ${quantile(sorted, 0.95).toFixed(1).padStart(7)}`);
+      console.log(`${v.name.padEnd(56)}  ${quantile([...v.loadMs].sort((a, b) => a - b), 0.5).toFixed(0).padStart(8)}  ${v.rssMb.toFixed(0).padStart(8)}  ${quantile(sorted, 0.5).toFixed(1).padStart(7)}  ${quantile(sorted, 0.95).toFixed(1).padStart(7)}`);
     }
     for (const v of loaded) await v.lm.release();
   } finally {
+    busy?.kill();
     fs.rmSync(graphCacheDir, { recursive: true, force: true });
   }
 }
