@@ -2,6 +2,7 @@
  * The engine's worker thread: owns the model and answers the client's
  * messages one at a time, in order.
  */
+import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { FillMask } from './fill-mask';
 import { countNativeCalls, MaskedLm } from './masked-lm';
@@ -54,12 +55,17 @@ async function handle(message: ToWorker): Promise<void> {
   }
 }
 
-/** Runs one request against the loaded model and sends its answer, or the error it threw. */
-async function answer(id: number, run: (model: FillMask) => Promise<FromWorker>): Promise<void> {
+/** Runs one request against the loaded model and sends its answer, or the error it threw, with the time it took. */
+async function answer(id: number, run: (model: FillMask) => Promise<DistributiveOmit<Answer, 'workerMs'>>): Promise<void> {
+  const started = performance.now();
   try {
     if (!fillMask) throw new Error('No model loaded');
-    send(await run(await fillMask));
+    const reply = await run(await fillMask);
+    send({ ...reply, workerMs: performance.now() - started } as Answer);
   } catch (error) {
-    send({ type: 'error', id, error: serializeError(error) });
+    send({ type: 'error', id, error: serializeError(error), workerMs: performance.now() - started });
   }
 }
+
+type Answer = Extract<FromWorker, { workerMs: number }>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

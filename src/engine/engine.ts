@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, ModelError, WorkerError } from './errors';
 import type { Embedding } from './embed';
@@ -90,6 +91,10 @@ export interface EngineStats {
   completed: number;
   /** Requests dropped while queued because a newer one from the same caller came. */
   superseded: number;
+  /** Milliseconds from posting to the answer, summed over the answered requests. */
+  roundTripMs: number;
+  /** Of those, the milliseconds the worker itself spent on them; the rest is messaging and waiting for the threads to wake. */
+  workerMs: number;
 }
 
 /** Where the engine stands, for status displays. */
@@ -110,6 +115,8 @@ interface Pending {
   resolve(value: never): void;
   reject(error: Error): void;
   onAbort?: () => void;
+  /** When it was posted to the worker (performance.now()). */
+  postedAt?: number;
 }
 
 /**
@@ -156,7 +163,7 @@ export class Engine {
   private nextId = 1;
   private currentState: EngineState = { kind: 'idle' };
   private readonly stateListeners = new Set<(state: EngineState) => void>();
-  private readonly counts: EngineStats = { posted: 0, completed: 0, superseded: 0 };
+  private readonly counts: EngineStats = { posted: 0, completed: 0, superseded: 0, roundTripMs: 0, workerMs: 0 };
 
   /** @throws {TypeError} when `modelDir` is empty; {@link RangeError} for out-of-range numbers. */
   constructor(options: EngineOptions) {
@@ -398,6 +405,10 @@ export class Engine {
         this.counts.completed++;
         const pending = this.inFlight;
         if (!pending || pending.id !== message.id) return;
+        if (pending.postedAt !== undefined && message.workerMs !== undefined) {
+          this.counts.roundTripMs += performance.now() - pending.postedAt;
+          this.counts.workerMs += message.workerMs;
+        }
         this.finishInFlight();
         if (message.type === 'result') pending.resolve(message.results as never);
         else if (message.type === 'embedding') pending.resolve(message.embedding as never);
@@ -438,6 +449,7 @@ export class Engine {
     this.inFlightTimer.unref();
     this.counts.posted++;
     this.outstanding++;
+    pending.postedAt = performance.now();
     const request = pending.request;
     if ('embed' in request) post(this.worker, { type: 'embed', id: pending.id, text: request.embed });
     else if ('check' in request) post(this.worker, { type: 'check', id: pending.id, request: request.check });

@@ -32,10 +32,11 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'loaded'; info: ModelInfo }
-  | { type: 'result'; id: number; results: MaskResult[] }
-  | { type: 'embedding'; id: number; embedding: Embedding }
-  | { type: 'checked'; id: number; result: CheckResult }
-  | { type: 'error'; id: number | null; error: SerializedError }
+  // `workerMs`: how long the worker spent on the request, from taking it up to answering.
+  | { type: 'result'; id: number; results: MaskResult[]; workerMs: number }
+  | { type: 'embedding'; id: number; embedding: Embedding; workerMs: number }
+  | { type: 'checked'; id: number; result: CheckResult; workerMs: number }
+  | { type: 'error'; id: number | null; error: SerializedError; workerMs?: number }
   | { type: 'log'; level: 'trace' | 'debug' | 'info' | 'warn' | 'error'; message: string };
 
 /** An error as it crosses the thread boundary (structured clone drops subclass identity). */

@@ -8,8 +8,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../../src/engine/engine';
-import { FillMask } from '../../src/engine/fill-mask';
-import { MaskedLm } from '../../src/engine/masked-lm';
 import type { Logger } from '../../src/engine/types';
 import { checkableWords } from '../../src/engine/hint-words';
 import { WordTokenizer } from '../../src/engine/word-tokenizer';
@@ -33,7 +31,7 @@ export type ChildCommand =
   | { cmd: 'load' }
   | { cmd: 'time'; window: number; warmUp: number; iterations: number }
   | { cmd: 'peak' }
-  | { cmd: 'overhead'; window: number; pairs: number }
+  | { cmd: 'overhead'; window: number; calls: number }
   | { cmd: 'hints'; runs: number }
   | { cmd: 'exit' };
 
@@ -49,10 +47,14 @@ export interface LoadReply {
 
 export interface OverheadReply {
   window: number;
+  calls: number;
+  /** Per call, as the caller sees it (Engine.fill). */
   engineP50: number;
-  directP50: number;
-  /** engineP50 − directP50. */
-  differenceMs: number;
+  /** Per call, the worker's own time on the request (EngineStats.workerMs). */
+  workerP50: number;
+  /** Per call, posting to answer less the worker's own time: messaging and waking the threads. */
+  roundTripP50: number;
+  roundTripP95: number;
 }
 
 export interface HintsReply {
@@ -162,7 +164,7 @@ async function main(): Promise<void> {
       case 'peak':
         return process.resourceUsage().maxRSS / 1024;
       case 'overhead':
-        return overhead(engine!, options, command.window, command.pairs, next, logger);
+        return overhead(engine!, command.window, command.calls, next);
       case 'hints': {
         // As the editor asks: every checkable word of the paragraph, in one request.
         const words = checkableWords(HINTS_PARAGRAPH);
@@ -199,40 +201,26 @@ function request(input: BenchInput) {
 }
 
 /**
- * The engine against the same pipeline in this thread (FillMask over
- * MaskedLm), in alternating blocks of calls: alternating single calls would
- * time each one against the other session's thread pool still spinning.
+ * What the worker thread costs per call: the time from posting a request to
+ * its answer, less the worker's own time on it (both from the engine's
+ * stats), call by call. Timing a second session in this thread instead
+ * would measure two sessions' effect on each other more than the worker.
  */
-async function overhead(
-  engine: Engine,
-  options: ChildOptions,
-  window: number,
-  pairs: number,
-  next: (w: number) => BenchInput,
-  logger: Logger,
-): Promise<OverheadReply> {
-  const lm = await MaskedLm.load(options.modelDir, options.threads, logger, { headAtMask: options.headAtMask, graphCacheDir: options.graphCacheDir });
-  const direct = new FillMask(lm, 0);
-  const viaEngine: number[] = [];
-  const inThread: number[] = [];
-  const block = Math.max(2, Math.ceil(pairs / 4));
-  try {
-    for (let done = 0; done < pairs; done += block) {
-      for (const [fill, times] of [[(r: ReturnType<typeof request>) => engine.fill(r), viaEngine], [(r: ReturnType<typeof request>) => direct.fill(r), inThread]] as const) {
-        await fill(request(next(window))); // not timed: the other side's threads may still be spinning
-        for (let i = 0; i < block; i++) {
-          const started = performance.now();
-          await fill(request(next(window)));
-          times.push(performance.now() - started);
-        }
-      }
-    }
-  } finally {
-    await lm.release();
+async function overhead(engine: Engine, window: number, calls: number, next: (w: number) => BenchInput): Promise<OverheadReply> {
+  const total: number[] = [];
+  const worker: number[] = [];
+  const roundTrip: number[] = [];
+  for (let i = 0; i < calls; i++) {
+    const before = engine.stats;
+    const started = performance.now();
+    await engine.fill(request(next(window)));
+    total.push(performance.now() - started);
+    const after = engine.stats;
+    worker.push(after.workerMs - before.workerMs);
+    roundTrip.push(after.roundTripMs - before.roundTripMs - (after.workerMs - before.workerMs));
   }
-  const engineP50 = median(viaEngine);
-  const directP50 = median(inThread);
-  return { window, engineP50, directP50, differenceMs: engineP50 - directP50 };
+  roundTrip.sort((a, b) => a - b);
+  return { window, calls, engineP50: median(total), workerP50: median(worker), roundTripP50: quantile(roundTrip, 0.5), roundTripP95: quantile(roundTrip, 0.95) };
 }
 
 if (require.main === module) {

@@ -148,10 +148,10 @@ async function main(): Promise<void> {
   const rounds = 3;
   const iterations = args.quick ? 4 : 30;
   const warmUp = args.quick ? 1 : 3;
-  const pairs = args.quick ? 4 : 20;
+  const overheadCalls = args.quick ? 8 : 40;
   const loadSamples = args.quick ? 1 : 3;
   const overheadWindow = windows.includes(64) ? 64 : windows[windows.length - 1];
-  const inputs = Object.fromEntries(windows.map((w) => [w, 1 + rounds * (warmUp + iterations) + (w === overheadWindow ? 2 * pairs + 16 : 0)]));
+  const inputs = Object.fromEntries(windows.map((w) => [w, 1 + rounds * (warmUp + iterations) + (w === overheadWindow ? overheadCalls : 0)]));
   const children: Child[] = [];
   const results: ChildResult[] = [];
   const firstLoads: Record<string, LoadReply> = {};
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     for (const [i, child] of measured.entries()) {
       if (results[i].impl !== 'cloze' || !results[i].headAtMask) continue;
       progress(`${child.name}: worker round trip...`);
-      results[i].overhead = await child.send<OverheadReply>({ cmd: 'overhead', window: overheadWindow, pairs });
+      results[i].overhead = await child.send<OverheadReply>({ cmd: 'overhead', window: overheadWindow, calls: overheadCalls });
     }
     for (const [i, child] of measured.entries()) {
       if (results[i].impl !== 'cloze' || !results[i].headAtMask) continue;
@@ -371,10 +371,10 @@ function printTables(
 
   const overhead = results.filter((r) => r.overhead);
   if (overhead.length > 0) {
-    console.log('\nWorker round trip: engine (worker thread) vs the same pipeline (FillMask + MaskedLm) in-process, alternating blocks\n');
-    console.log(table(['impl', 'precision', 'window', 'engine p50 ms', 'in-process p50 ms', 'difference ms'], overhead.map((r) => {
+    console.log('\nWorker round trip: posting a request to its answer, less the worker\'s own time on it (engine stats, call by call)\n');
+    console.log(table(['impl', 'precision', 'window', 'calls', 'engine p50 ms', 'in the worker p50 ms', 'round trip p50 ms', 'round trip p95 ms'], overhead.map((r) => {
       const o = r.overhead!;
-      return ['cloze', r.precision, o.window, o.engineP50.toFixed(1), o.directP50.toFixed(1), o.differenceMs.toFixed(2)];
+      return ['cloze', r.precision, o.window, o.calls, o.engineP50.toFixed(1), o.workerP50.toFixed(1), o.roundTripP50.toFixed(2), o.roundTripP95.toFixed(2)];
     })));
   }
   const hinted = results.filter((r) => r.hints);

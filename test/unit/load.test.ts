@@ -75,6 +75,10 @@ describe(`load: ${REQUESTS} requests as typing`, () => {
     assert.equal(superseded, REQUESTS - 2);
     assert.equal(stats.superseded - before.superseded, REQUESTS - 2);
     assert.equal(stats.completed - before.completed, posted);
+    // Time is counted for the answered requests only: the worker's own, and from posting to the answer around it.
+    const workerMs = stats.workerMs - before.workerMs;
+    const roundTripMs = stats.roundTripMs - before.roundTripMs;
+    assert.ok(workerMs > 0 && roundTripMs >= workerMs, `worker ${workerMs} ms, round trips ${roundTripMs} ms`);
     const lastOutcome = await last;
     assert.ok(lastOutcome.status === 'fulfilled' && lastOutcome.value[0].suggestions.length > 0);
   });
