@@ -55,7 +55,7 @@ export interface MaskedLmOptions {
  * tokens on 2 cores (test/bench/session-options.ts), idle and with one core
  * kept busy: an intra-op thread that waits for work spins for at most 10 µs,
  * then sleeps. That caught the short gaps between operators without a
- * sleep and a wake-up, 6 % faster at the median idle and 3–10 % faster with
+ * sleep and a wake-up: 3–7 % faster at the median idle and 3–10 % faster with
  * a core busy. Spinning longer (onnxruntime's default, or 30–100 µs) was
  * 10–12 % faster idle but 1.1–1.8 times slower beside other work, which an
  * editor always has; not spinning at all was the slowest idle.
