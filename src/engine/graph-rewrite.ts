@@ -78,6 +78,12 @@ export interface HeadAtMaskOptions {
   cacheDir?: string;
   /** Where the outcome and any fallback reason go. @default a logger that drops everything */
   logger?: Logger;
+  /**
+   * Leaves the attention as exported, for this reason (recorded as the
+   * outcome), instead of fusing it. Only a new rewrite honours it: remove
+   * a cached one first.
+   */
+  keepAttention?: string;
 }
 
 /** What {@link prepareHeadAtMask} found. */
@@ -127,7 +133,7 @@ export function prepareHeadAtMask(modelFile: string, options: HeadAtMaskOptions 
     const temp = { model: `${file}.${unique}`, data: `${file}${DATA_SUFFIX}.${unique}` };
     let attention: string;
     try {
-      ({ attention } = rewriteHeadAtMask(source, { ...temp, dataLocation: path.basename(`${file}${DATA_SUFFIX}`) }, { [SOURCE_KEY]: sha256 }));
+      ({ attention } = rewriteHeadAtMask(source, { ...temp, dataLocation: path.basename(`${file}${DATA_SUFFIX}`) }, { [SOURCE_KEY]: sha256 }, options.keepAttention));
       // The data first: a model file that exists always has its data beside it.
       fs.renameSync(temp.data, `${file}${DATA_SUFFIX}`);
       fs.renameSync(temp.model, file);
@@ -162,11 +168,12 @@ export interface RewriteTarget {
  * {@link planAttentionFusion}); a graph whose attention is not recognised
  * keeps it as it is.
  * @param metadata - extra `metadata_props` for the new model.
+ * @param keepAttention - when given, the attention is not fused, for this reason.
  * @returns what became of the attention, for the log.
  * @throws {UnrecognizedGraphError} when the graph is not a fill-mask head this rewrite knows.
  * @throws {Error} for an unreadable or malformed file, or a failed write.
  */
-export function rewriteHeadAtMask(source: string, target: RewriteTarget, metadata: Record<string, string> = {}): { attention: string } {
+export function rewriteHeadAtMask(source: string, target: RewriteTarget, metadata: Record<string, string> = {}, keepAttention?: string): { attention: string } {
   const reader = new FileReader(source);
   try {
     const top = scanFields(reader, 0, reader.size);
@@ -178,6 +185,7 @@ export function rewriteHeadAtMask(source: string, target: RewriteTarget, metadat
     let fusion: AttentionFusionPlan | undefined;
     let attention: string;
     try {
+      if (keepAttention !== undefined) throw new AttentionNotFused(keepAttention);
       fusion = planAttentionFusion(graphView(reader, graph, plan), fresh);
       attention = `fused in ${fusion.layers} layers`;
     } catch (error) {

@@ -127,23 +127,31 @@ export class MaskedLm {
     const sessionOptions = options.sessionOptions ?? defaultSessionOptions(threads);
     const name = path.basename(modelFile);
 
-    if (options.headAtMask !== false) {
-      const prepared = prepareHeadAtMask(modelFile, { cacheDir: options.graphCacheDir, logger });
+    // The rewritten graph; should a fused one not load, a rewrite that keeps the attention as exported; else the stock graph.
+    let keepAttention: string | undefined;
+    while (options.headAtMask !== false) {
+      const prepared = prepareHeadAtMask(modelFile, { cacheDir: options.graphCacheDir, logger, keepAttention });
       if (prepared.kind === 'stock') {
         logger[prepared.unrecognized ? 'info' : 'warn'](`Running the stock graph of ${name}: ${prepared.reason}`);
-      } else {
-        try {
-          const session = await native(() => ort.InferenceSession.create(prepared.file, sessionOptions));
-          const fused = prepared.attention.startsWith('fused');
-          const lm = await MaskedLm.ready(ort, session, dir, tokenizer, config, modelFile, 'head-at-mask', fused, started);
-          logger.info(`Running ${name} with the MLM head at the masks only, attention ${prepared.attention} (${prepared.fromCache ? 'cached' : 'rewritten'} graph in `
-            + `${Math.round(prepared.ms)} ms: ${prepared.file}); ${threads} threads; warm in ${Math.round(lm.loadMs)} ms`);
-          return lm;
-        } catch (error) {
-          logger.warn(`Running the stock graph of ${name}: the rewritten graph ${prepared.file} failed: ${(error as Error).message}`);
-          // A file that does not load would fail the same way next time.
-          removeRewrite(prepared.file);
+        break;
+      }
+      const fused = prepared.attention.startsWith('fused');
+      try {
+        const session = await native(() => ort.InferenceSession.create(prepared.file, sessionOptions));
+        const lm = await MaskedLm.ready(ort, session, dir, tokenizer, config, modelFile, 'head-at-mask', fused, started);
+        logger.info(`Running ${name} with the MLM head at the masks only, attention ${prepared.attention} (${prepared.fromCache ? 'cached' : 'rewritten'} graph in `
+          + `${Math.round(prepared.ms)} ms: ${prepared.file}); ${threads} threads; warm in ${Math.round(lm.loadMs)} ms`);
+        return lm;
+      } catch (error) {
+        const message = (error as Error).message;
+        // A file that does not load would fail the same way next time.
+        removeRewrite(prepared.file);
+        if (!fused || keepAttention !== undefined) {
+          logger.warn(`Running the stock graph of ${name}: the rewritten graph ${prepared.file} failed: ${message}`);
+          break;
         }
+        logger.warn(`The rewritten graph of ${name} with fused attention failed (${message}); rewriting it with the attention as exported`);
+        keepAttention = `the fused graph failed to load: ${message}`;
       }
     }
 

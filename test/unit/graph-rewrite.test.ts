@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { onnx } from 'onnx-proto';
 import { Engine } from '../../src/engine/engine';
 import { prepareHeadAtMask } from '../../src/engine/graph-rewrite';
 import { MaskedLm } from '../../src/engine/masked-lm';
@@ -382,6 +383,40 @@ describe('attention fusion (dynamically quantized graphs)', () => {
     const after = nodes.map((node) => ({ ...node, inputs: node.inputs.map((i) => (i === nodes[reader].outputs[0] ? '/probe/reshaped' : i)) }));
     after.splice(reader + 1, 0, ...probe);
     await assertSameAsStock(modelFolder('unfused-shape-read', { ...int8, nodes: after, initializers }), 'int8', /attention not fused: .*would read/);
+  });
+
+  test('a fused graph that does not load is rewritten with the attention as exported, and that rewrite is kept', async () => {
+    const dir = modelFolder('fused-fails', int8);
+    const cacheDir = path.join(dir, 'cache');
+    const prepared = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir });
+    assert.ok(prepared.kind === 'rewritten' && prepared.attention === 'fused in 2 layers');
+    // An operator onnxruntime has no kernel for, in an otherwise valid cached rewrite.
+    const model = onnx.ModelProto.decode(fs.readFileSync(prepared.file));
+    const fusedNodes = model.graph!.node!.filter((node) => node.opType === 'QAttention');
+    assert.equal(fusedNodes.length, 2);
+    for (const node of fusedNodes) node.opType = 'QAttentionNobodyImplements';
+    fs.writeFileSync(prepared.file, onnx.ModelProto.encode(model).finish());
+
+    const logger = recordingLogger();
+    const lm = await MaskedLm.load(dir, 1, logger, { graphCacheDir: cacheDir });
+    const stock = await MaskedLm.load(dir, 1, recordingLogger(), { headAtMask: false });
+    try {
+      assert.equal(lm.graph, 'head-at-mask', logger.text());
+      assert.equal(lm.fusedAttention, false);
+      assert.match(logger.text(), /^warn The rewritten graph of model\.onnx with fused attention failed \(.*QAttentionNobodyImplements/m);
+      assert.match(logger.text(), /attention not fused: the fused graph failed to load/);
+      for (const text of TEXTS.slice(0, 3)) {
+        const result = compareRows(await rowsFor(stock, text), await rowsFor(lm, text), 1e-4);
+        assert.ok(result.maxScoreDiff <= 1e-4 && result.mismatches.length === 0, text);
+      }
+    } finally {
+      await lm.release();
+      await stock.release();
+    }
+    const again = recordingLogger();
+    await (await MaskedLm.load(dir, 1, again, { graphCacheDir: cacheDir })).release();
+    assert.match(again.text(), /attention not fused: the fused graph failed to load.*\(cached graph/);
+    assert.doesNotMatch(again.text(), /^warn/m);
   });
 
   test('attention scaled other than by 1/√d is left unfused, with the reason, and the head is still rewritten', async () => {
