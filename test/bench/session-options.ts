@@ -41,6 +41,7 @@ const ALL_VARIANTS: [string, InferenceSession.SessionOptions][] = [
   ['intra-op spinning on for at most 100 µs', { extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '100' } } } }],
   ['intra-op spinning on for at most 1 ms, backing off', { extra: { session: { intra_op: { allow_spinning: '1', spin_duration_us: '1000', spin_backoff_max: '8' } } } }],
   ['dynamic block base 4', { extra: { session: { dynamic_block_base: '4' } } }],
+  ['pool thread pinned to the second CPU', { extra: { session: { intra_op_thread_affinities: '2' } } }],
 ];
 
 function withChanges(base: InferenceSession.SessionOptions, changes: InferenceSession.SessionOptions): InferenceSession.SessionOptions {
