@@ -49,6 +49,8 @@ export interface WeightData {
 /** What the planner reads of a graph. */
 export interface GraphView {
   readonly nodes: readonly onnx.NodeProto[];
+  /** The version of the standard operator set the model imports (it sets Softmax's default axis). */
+  readonly opset: number | undefined;
   readonly inputs: ReadonlyMap<string, onnx.ValueInfoProto>;
   /** Values that must stay computed: the graph's outputs and any the caller will expose. */
   readonly kept: ReadonlySet<string>;
@@ -242,8 +244,10 @@ class Matcher {
 
   layer(softmax: onnx.NodeProto): LayerMatch {
     const where = `at ${describe(softmax)}`;
+    // Without the attribute, Softmax is over the last axis from opset 13 on, and over all axes from 1 on before.
     const axis = attribute(softmax, 'axis');
-    if (axis === undefined || (Number(axis.i) !== -1 && Number(axis.i) !== 3)) throw new AttentionNotFused(`${where}: Softmax is not over the last axis`);
+    const lastAxis = axis === undefined ? (this.view.opset ?? 0) >= 13 : Number(axis.i) === -1 || Number(axis.i) === 3;
+    if (!lastAxis) throw new AttentionNotFused(`${where}: Softmax is not over the last axis`);
     const masked = this.made(softmax.input[0], 'Add', where);
     const maskSide = masked.input.findIndex((value) => this.isAttentionMask(value));
     if (maskSide < 0) throw new AttentionNotFused(`${where}: the scores are not masked by \`attention_mask\``);

@@ -186,7 +186,7 @@ export function rewriteHeadAtMask(source: string, target: RewriteTarget, metadat
     let attention: string;
     try {
       if (keepAttention !== undefined) throw new AttentionNotFused(keepAttention);
-      fusion = planAttentionFusion(graphView(reader, graph, plan), fresh);
+      fusion = planAttentionFusion(graphView(reader, graph, plan, defaultOpset(reader, top)), fresh);
       attention = `fused in ${fusion.layers} layers`;
     } catch (error) {
       if (!(error instanceof AttentionNotFused)) throw error;
@@ -206,7 +206,7 @@ export function rewriteHeadAtMask(source: string, target: RewriteTarget, metadat
     for (const [key, value] of Object.entries({ [TAG_KEY]: REWRITE_TAG, [DATA_BYTES_KEY]: dataBytes, [ATTENTION_KEY]: attention, ...metadata })) {
       pieces.push(field(14, onnx.StringStringEntryProto.encode({ key, value }).finish()));
     }
-    if (fusion && !top.some((f) => f.field === 8 && f.wire === 2 && isMicrosoftOpset(reader, f))) {
+    if (fusion && !opsetImports(reader, top).some((o) => o.domain === 'com.microsoft')) {
       pieces.push(field(8, onnx.OperatorSetIdProto.encode({ domain: 'com.microsoft', version: 1 }).finish()));
     }
     writePieces(reader, pieces, target.model);
@@ -488,7 +488,7 @@ function freshNames(graph: GraphParts): (base: string) => string {
 }
 
 /** What the attention fusion reads of the graph: small constants decoded, weights read on demand. */
-function graphView(reader: FileReader, graph: GraphParts, plan: RewritePlan): GraphView {
+function graphView(reader: FileReader, graph: GraphParts, plan: RewritePlan, opset: number | undefined): GraphView {
   const nodes = graph.nodes.map((n) => n.node);
   const constantNodes = new Map<string, onnx.NodeProto>();
   for (const node of nodes) if (node.opType === 'Constant' && isDefaultDomain(node)) constantNodes.set(node.output[0], node);
@@ -496,6 +496,7 @@ function graphView(reader: FileReader, graph: GraphParts, plan: RewritePlan): Gr
   if (plan.encoderOutput !== undefined) kept.add(plan.encoderOutput);
   return {
     nodes,
+    opset,
     inputs: new Map(graph.inputs.map((i) => [i.info.name, i.info])),
     kept,
     initializers: new Set(graph.initializers.keys()),
@@ -560,8 +561,15 @@ function tensorValues(tensor: onnx.TensorProto): ConstantValue | undefined {
   return { dataType, dims, values };
 }
 
-function isMicrosoftOpset(reader: FileReader, f: RawField): boolean {
-  return onnx.OperatorSetIdProto.decode(reader.bytes(f.valueStart, f.end)).domain === 'com.microsoft';
+/** The model's `opset_import` entries (ModelProto field 8). */
+function opsetImports(reader: FileReader, top: RawField[]): onnx.OperatorSetIdProto[] {
+  return top.filter((f) => f.field === 8 && f.wire === 2).map((f) => onnx.OperatorSetIdProto.decode(reader.bytes(f.valueStart, f.end)));
+}
+
+/** The version of the standard operator set the model imports; undefined when it imports none. */
+function defaultOpset(reader: FileReader, top: RawField[]): number | undefined {
+  const entry = opsetImports(reader, top).find((o) => !o.domain || o.domain === 'ai.onnx');
+  return entry ? Number(entry.version) : undefined;
 }
 
 function rewriteGraph(graph: GraphParts, plan: RewritePlan, fusion: AttentionFusionPlan | undefined, external: ExternalLayout, fresh: (base: string) => string): Piece[] {

@@ -419,6 +419,15 @@ describe('attention fusion (dynamically quantized graphs)', () => {
     assert.doesNotMatch(again.text(), /^warn/m);
   });
 
+  test('Softmax without its axis attribute: the last axis from opset 13 on, not before', async () => {
+    const nodes = int8.nodes.map((node) => (node.opType === 'Softmax' ? { ...node, attributes: {} } : node));
+    await assertSameAsStock(modelFolder('fused-softmax-default-axis', { ...int8, nodes }), 'int8', FUSED);
+    const dir = modelFolder('unfused-softmax-opset-12', { ...int8, nodes });
+    writeModel(path.join(dir, 'model.onnx'), { ...int8, nodes }, { opset: 12 });
+    const prepared = prepareHeadAtMask(path.join(dir, 'model.onnx'), { cacheDir: path.join(dir, 'cache') });
+    assert.ok(prepared.kind === 'rewritten' && /not fused: .*Softmax is not over the last axis/.test(prepared.attention), JSON.stringify(prepared));
+  });
+
   test('attention scaled other than by 1/√d is left unfused, with the reason, and the head is still rewritten', async () => {
     const divisors = new Set(int8.nodes.filter((node) => node.opType === 'Div' && node.name.includes('/attention/self/')).map((node) => node.inputs[1]));
     assert.equal(divisors.size, 1, 'the layers share one divisor constant');
