@@ -58,11 +58,7 @@ export async function quickOpen(page: Page, relativePath: string, expectText?: s
  * it (e.g. 'View: Close All Editors').
  */
 export async function runCommand(page: Page, label: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await page.waitForSelector(selectors.quickInput, { state: 'visible' });
-  await page.keyboard.insertText(label);
-  await page.locator(`${selectors.quickInputRow}[aria-label*="${label}"]`).first().waitFor();
-  await page.keyboard.press('Enter');
+  await startCommand(page, label);
   await page.waitForSelector(selectors.quickInput, { state: 'hidden' });
 }
 
