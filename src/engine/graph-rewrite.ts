@@ -487,13 +487,40 @@ function freshNames(graph: GraphParts): (base: string) => string {
   };
 }
 
-/** What the attention fusion reads of the graph: small constants decoded, weights read on demand. */
+/** What the attention fusion reads of the graph: small constants decoded once each, weights read on demand. */
 function graphView(reader: FileReader, graph: GraphParts, plan: RewritePlan, opset: number | undefined): GraphView {
   const nodes = graph.nodes.map((n) => n.node);
   const constantNodes = new Map<string, onnx.NodeProto>();
   for (const node of nodes) if (node.opType === 'Constant' && isDefaultDomain(node)) constantNodes.set(node.output[0], node);
   const kept = new Set(graph.outputs.map((o) => o.info.name));
   if (plan.encoderOutput !== undefined) kept.add(plan.encoderOutput);
+  const readConstant = (name: string): ConstantValue | undefined => {
+    const init = graph.initializers.get(name);
+    if (init) {
+      if (init.external || !init.field || init.field.end - init.field.start > 64 * 1024) return undefined;
+      return tensorValues(onnx.TensorProto.decode(reader.bytes(init.field.valueStart, init.field.end)));
+    }
+    const node = constantNodes.get(name);
+    if (!node || node.attribute.length !== 1) return undefined;
+    const value = onnx.AttributeProto.create(node.attribute[0]);
+    const T = onnx.TensorProto.DataType;
+    switch (value.name) {
+      case 'value':
+        return value.t ? tensorValues(onnx.TensorProto.create(value.t)) : undefined;
+      case 'value_float':
+        return { dataType: T.FLOAT, dims: [], values: [value.f] };
+      case 'value_floats':
+        return { dataType: T.FLOAT, dims: [value.floats.length], values: Array.from(value.floats) };
+      case 'value_int':
+        return { dataType: T.INT64, dims: [], values: [Number(value.i)] };
+      case 'value_ints':
+        return { dataType: T.INT64, dims: [value.ints.length], values: value.ints.map(Number) };
+      default:
+        return undefined;
+    }
+  };
+  // The matcher asks for the same constants many times (the mask's, the heads' shapes, each bias twice).
+  const constants = new Map<string, ConstantValue | undefined>();
   return {
     nodes,
     opset,
@@ -501,29 +528,8 @@ function graphView(reader: FileReader, graph: GraphParts, plan: RewritePlan, ops
     kept,
     initializers: new Set(graph.initializers.keys()),
     constant(name) {
-      const init = graph.initializers.get(name);
-      if (init) {
-        if (init.external || !init.field || init.field.end - init.field.start > 64 * 1024) return undefined;
-        return tensorValues(onnx.TensorProto.decode(reader.bytes(init.field.valueStart, init.field.end)));
-      }
-      const node = constantNodes.get(name);
-      if (!node || node.attribute.length !== 1) return undefined;
-      const value = onnx.AttributeProto.create(node.attribute[0]);
-      const T = onnx.TensorProto.DataType;
-      switch (value.name) {
-        case 'value':
-          return value.t ? tensorValues(onnx.TensorProto.create(value.t)) : undefined;
-        case 'value_float':
-          return { dataType: T.FLOAT, dims: [], values: [value.f] };
-        case 'value_floats':
-          return { dataType: T.FLOAT, dims: [value.floats.length], values: Array.from(value.floats) };
-        case 'value_int':
-          return { dataType: T.INT64, dims: [], values: [Number(value.i)] };
-        case 'value_ints':
-          return { dataType: T.INT64, dims: [value.ints.length], values: value.ints.map(Number) };
-        default:
-          return undefined;
-      }
+      if (!constants.has(name)) constants.set(name, readConstant(name));
+      return constants.get(name);
     },
     weight(name) {
       const init = graph.initializers.get(name);
