@@ -82,6 +82,21 @@ function negatedTwice(graph: Graph): Graph {
   return { ...graph, nodes };
 }
 
+/**
+ * The int8 weights of a quantized graph as uint8 ones, value + zero point,
+ * with `zeroPointOf(column)` as the zero point (one per matrix or per column,
+ * as the graph's zero points are): the same numbers, as QUInt8 quantizers write them.
+ */
+function asUint8Weights(graph: Graph, zeroPointOf: (column: number) => number): Graph {
+  const initializers = graph.initializers.map((init) => {
+    if (!(init.data instanceof Int8Array)) return init;
+    if (init.name.endsWith('_zero_point')) return { ...init, data: Uint8Array.from(init.data, (_, c) => zeroPointOf(c)) };
+    const columns = init.dims[init.dims.length - 1] as number;
+    return { ...init, data: Uint8Array.from(init.data, (v, i) => Math.min(255, Math.max(0, v + zeroPointOf(i % columns)))) };
+  });
+  return { ...graph, initializers };
+}
+
 async function rowsFor(lm: MaskedLm, text: string): Promise<Float32Array[]> {
   const inputIds = lm.tokenizer.encode(text);
   const maskPositions = inputIds.flatMap((id, i) => (id === lm.tokenizer.maskTokenId ? [i] : []));
@@ -312,13 +327,9 @@ describe('attention fusion (dynamically quantized graphs)', () => {
   });
 
   test('uint8 weights with zero point 128, as quantizers set to QUInt8 write them', async () => {
-    const initializers = int8.initializers.map((init) => {
-      if (!(init.data instanceof Int8Array)) return init;
-      const zeroPoint = init.name.endsWith('_zero_point') ? 128 : 0;
-      return { ...init, data: Uint8Array.from(init.data, (v) => (zeroPoint === 128 ? 128 : v + 128)) };
-    });
-    assert.ok(initializers.some((init) => init.data instanceof Uint8Array && init.name.endsWith('_zero_point')));
-    await assertSameAsStock(modelFolder('fused-uint8', { ...int8, initializers }), 'int8', FUSED);
+    const uint8 = asUint8Weights(int8, () => 128);
+    assert.ok(uint8.initializers.some((init) => init.data instanceof Uint8Array && init.name.endsWith('_zero_point')));
+    await assertSameAsStock(modelFolder('fused-uint8', uint8), 'int8', FUSED);
   });
 
   test('weights quantized per column (int8, and uint8 with a zero point per column)', async () => {
@@ -326,15 +337,8 @@ describe('attention fusion (dynamically quantized graphs)', () => {
     const scales = perChannel.initializers.filter((init) => init.name.endsWith('_scale') && init.dims.length === 1);
     assert.ok(scales.length > 0 && scales.every((init) => new Set(Array.from(init.data as Float32Array)).size > 1), 'scales differ from column to column');
     await assertSameAsStock(modelFolder('fused-per-channel', perChannel), 'int8', FUSED);
-    // As an asymmetric quantizer writes uint8 weights: value + zero point, the zero point differing per column.
-    const initializers = perChannel.initializers.map((init) => {
-      if (!(init.data instanceof Int8Array)) return init;
-      const columns = init.dims[init.dims.length - 1] as number;
-      const zeroPointOf = (column: number) => 128 + (column % 3) - 1;
-      if (init.name.endsWith('_zero_point')) return { ...init, data: Uint8Array.from(init.data, (_, c) => zeroPointOf(c)) };
-      return { ...init, data: Uint8Array.from(init.data, (v, i) => Math.min(255, Math.max(0, v + zeroPointOf(i % columns)))) };
-    });
-    await assertSameAsStock(modelFolder('fused-per-channel-uint8', { ...perChannel, initializers }), 'int8', FUSED);
+    // As an asymmetric quantizer writes uint8 weights, the zero point differing per column.
+    await assertSameAsStock(modelFolder('fused-per-channel-uint8', asUint8Weights(perChannel, (column) => 128 + (column % 3) - 1)), 'int8', FUSED);
   });
 
   test('keys transposed in two steps, as exports that do not merge Transposes write them', async () => {
