@@ -1,3 +1,4 @@
+import { sumExp } from './sum-exp';
 import type { MaskResult, Suggestion } from './types';
 import type { MaskWindow } from './mask-window';
 import type { WordTokenizer } from './word-tokenizer';
@@ -221,9 +222,7 @@ export function probabilityOf(logits: ArrayLike<number>, id: number): number {
 function softmaxTerms(logits: ArrayLike<number>): { max: number; sum: number } {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
-  return { max, sum };
+  return { max, sum: sumExp(logits, max) };
 }
 
 /**
