@@ -206,7 +206,8 @@ export class MaskedLm {
 
   /**
    * Runs one forward pass and returns, for each of `input.maskPositions`, the
-   * logits over the whole vocabulary (a fresh `Float32Array` each).
+   * logits over the whole vocabulary (see {@link logitsAtBatch} for whose
+   * memory they are).
    * @throws {RangeError} when the input is longer than the model allows or a
    *   position lies outside it.
    */
@@ -220,6 +221,14 @@ export class MaskedLm {
    * words of the same piece count), and returns, per input, the logits at each
    * of `maskPositions`. The batch dimension of our models is dynamic, so `n`
    * inputs cost one `run` rather than `n`.
+   *
+   * Each row is a `Float32Array` of its own to the caller. On the rewritten
+   * graph the rows are views into the run's output, which onnxruntime-node
+   * copies into a fresh buffer that nothing else holds and which holds only
+   * these rows: copying them again would cost a page fault per 4 KiB (about
+   * 30 for a bert-base row, 0.3 ms on the machine this was measured on). On
+   * the stock graph the output has a row per input position, so the rows
+   * asked for are copied out and the rest can be freed.
    * @param inputIds - one or more rows of the same length.
    * @param tokenTypeIds - segment ids for every row; all 0 when absent.
    * @param maskPositions - positions whose vocabulary distribution is wanted.
@@ -272,7 +281,7 @@ export class MaskedLm {
     return Array.from({ length: batch }, (_, b) =>
       maskPositions.map((p, k) => {
         const row = b * rows + (atMask ? k : p);
-        return data.slice(row * vocab, (row + 1) * vocab);
+        return atMask ? data.subarray(row * vocab, (row + 1) * vocab) : data.slice(row * vocab, (row + 1) * vocab);
       }),
     );
   }
