@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Tokenizers from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
 import { ModelError } from './errors';
+import { LruCache } from './lru-cache';
 
 // The package ships a CommonJS build (its `require` export) but only ESM type declarations,
 // which a CommonJS module may import for types alone.
@@ -57,6 +58,8 @@ interface NormalizerJson {
 
 type TokenizerConfig = Record<string, unknown>;
 
+/** How many fragments {@link WordTokenizer.encodePiece} remembers: a few pages of prose. */
+const PIECE_CACHE_SIZE = 4096;
 const TOKENIZER_FILE = 'tokenizer.json';
 const CONFIG_FILE = 'tokenizer_config.json';
 const VOCAB_FILE = 'vocab.txt';
@@ -109,6 +112,10 @@ export class WordTokenizer {
   readonly encodesWhitespace: boolean;
 
   readonly #tokenizer: Tokenizer;
+  // Windows are built from words tokenized one by one, and the same paragraph is
+  // windowed again for every keystroke, hover and hint: most words were seen
+  // moments ago, and a tokenizer run costs several microseconds a word.
+  readonly #pieces = new LruCache<string, readonly number[]>(PIECE_CACHE_SIZE);
   readonly #cleansControls: boolean;
   readonly #isolatesCjk: boolean;
 
@@ -298,7 +305,11 @@ export class WordTokenizer {
    */
   encodePiece(text: string): number[] {
     if (text.length === 0) return [];
-    return this.#tokenizer.encode(text, { add_special_tokens: false }).ids;
+    const known = this.#pieces.get(text);
+    if (known !== undefined) return known.slice();
+    const ids = this.#tokenizer.encode(text, { add_special_tokens: false }).ids;
+    this.#pieces.set(text, ids.slice());
+    return ids;
   }
 
   /**
