@@ -111,6 +111,23 @@ describe('WordTokenizer (small BERT-style)', () => {
     assert.deepEqual(tokenizer.encodePiece(''), []);
   });
 
+  it('gives a remembered fragment the same ids, in an array of the caller\'s own', () => {
+    const tokenizer = smallBert();
+    const first = tokenizer.encodePiece(' strawberries');
+    first.push(-1);
+    first[0] = -2;
+    const again = tokenizer.encodePiece(' strawberries');
+    assert.deepEqual(again.map((id) => tokenizer.idToToken(id)), ['straw', '##berries']);
+    again.length = 0;
+    assert.deepEqual(tokenizer.encodePiece(' strawberries').map((id) => tokenizer.idToToken(id)), ['straw', '##berries']);
+    // Equal ids with and without a fragment cache behind them, for many fragments.
+    const fresh = smallBert();
+    for (const text of ['what', ' is ', 'name?', 'Straw berries', 'a\uFEFFb', ' what']) {
+      assert.deepEqual(tokenizer.encodePiece(text), fresh.encodePiece(text), text);
+      assert.deepEqual(tokenizer.encodePiece(text), fresh.encodePiece(text), `${text} (remembered)`);
+    }
+  });
+
   it('reads the mask token from tokenizer_config, as a string or an AddedToken object', () => {
     const { tokenizerJson, tokenizerConfig } = smallBertJson();
     const asObject = WordTokenizer.fromJson(tokenizerJson, { ...tokenizerConfig, mask_token: { content: '[MASK]', lstrip: false } });
