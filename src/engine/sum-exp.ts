@@ -1,7 +1,8 @@
 /**
  * `Σ exp(x - shift)` over a logits row, in float64, for the softmax
  * denominator. A vocabulary row is 30 000 values or more and every suggestion
- * sums one; `Math.exp` costs about 9 ns a value here, this about 4 ns.
+ * sums one: over a 30 522-wide row this took 0.13 to 0.23 ms where a loop of
+ * `Math.exp` took 0.29 to 0.39 ms, in the same process (2-core x64, Node 20).
  *
  * Each term is `2^n · 2^(j/64) · e^r` with `x - shift = (64n + j) · ln2/64 + r`,
  * `|r| ≤ ln2/128`: `2^n` and `2^(j/64)` come from tables and `e^r` from its
