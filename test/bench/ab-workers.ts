@@ -1,0 +1,153 @@
+/**
+ * Two builds of the engine worker, timed against each other: the engine as
+ * shipped (src/engine/engine.ts), once with each bundle, on the same int8
+ * model and the same inputs.
+ *
+ *   npx tsx test/bench/ab-workers.ts [--base REV | --a FILE] [--b FILE] [--windows 64,128] [--rounds 6] [--pairs 4]
+ *
+ * A is the worker bundled from git revision REV (default: HEAD, in a
+ * temporary worktree) or the bundle FILE; B is dist/engine-worker.js (run
+ * `npm run build` first) or FILE. Each pair of child processes takes turns in
+ * blocks of calls, as `npm run bench` does. On a shared 2-core machine the
+ * same code runs up to 10 % faster or slower in one process than in another
+ * for as long as the processes live, and the process started first tends to
+ * be the faster one, so the pairs alternate which build starts first and the
+ * verdict is the geometric mean of the pairs' ratios.
+ *
+ * Default model: test/fixtures/models/bert-base-random-int8 (make-models --bert-base).
+ */
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { quantile, type ChildCommand, type ChildOptions } from './bench-child';
+
+const ROOT = path.resolve(__dirname, '../..');
+const CHILD_SCRIPT = path.join(__dirname, 'bench-child.ts');
+const MODEL = path.join(ROOT, 'test/fixtures/models/bert-base-random-int8');
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+/** Bundles src/engine/engine-worker.ts as it is at `rev` into `outFile`. */
+function bundleAt(rev: string, outFile: string): void {
+  const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-ab-tree-'));
+  try {
+    execFileSync('git', ['worktree', 'add', '--detach', tree, rev], { cwd: ROOT, stdio: 'ignore' });
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(tree, 'node_modules'));
+    execFileSync(path.join(ROOT, 'node_modules/.bin/esbuild'), [
+      'src/engine/engine-worker.ts', '--bundle', '--platform=node', '--target=node20', '--format=cjs',
+      '--external:onnxruntime-node', `--outfile=${outFile}`, '--log-level=warning',
+    ], { cwd: tree, stdio: 'inherit' });
+  } finally {
+    execFileSync('git', ['worktree', 'remove', '--force', tree], { cwd: ROOT, stdio: 'ignore' });
+  }
+}
+
+/** One bench child answering commands in order. */
+class Child {
+  private readonly process: ChildProcess;
+  private pending: ((reply: unknown) => void) | undefined;
+  readonly ready: Promise<unknown>;
+
+  constructor(options: ChildOptions) {
+    this.process = fork(CHILD_SCRIPT, [JSON.stringify(options)], {
+      cwd: ROOT,
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
+    this.process.on('message', (message: { ok: boolean; reply?: unknown; error?: string }) => {
+      if (!message.ok) throw new Error(`bench child: ${message.error}`);
+      const pending = this.pending;
+      this.pending = undefined;
+      pending?.(message.reply);
+    });
+    this.ready = new Promise((resolve) => (this.pending = resolve));
+  }
+
+  send<T>(command: ChildCommand): Promise<T> {
+    return new Promise<T>((resolve) => {
+      this.pending = resolve as (reply: unknown) => void;
+      this.process.send(command);
+    });
+  }
+
+  kill(): void {
+    this.process.kill();
+  }
+}
+
+async function main(): Promise<void> {
+  const windows = option('--windows', '64,128').split(',').map(Number);
+  const rounds = Number(option('--rounds', '6'));
+  const pairs = Number(option('--pairs', '4'));
+  // Under node_modules, so that the bundle finds onnxruntime-node as dist/ does.
+  const cache = path.join(ROOT, 'node_modules/.cache');
+  fs.mkdirSync(cache, { recursive: true });
+  const work = fs.mkdtempSync(path.join(cache, 'cloze-ab-'));
+  try {
+    let a = option('--a', '');
+    if (!a) {
+      a = path.join(work, 'a-engine-worker.js');
+      bundleAt(option('--base', 'HEAD'), a);
+    }
+    const b = path.resolve(option('--b', path.join(ROOT, 'dist/engine-worker.js')));
+    if (!fs.existsSync(b)) throw new Error(`Missing ${b}: run \`npm run build\` first`);
+    const iterations = 30;
+    const warmUp = 3;
+    const inputs = Object.fromEntries(windows.map((w) => [w, 2 + rounds * (warmUp + iterations)]));
+    const options = (workerScript: string): ChildOptions =>
+      ({ impl: 'cloze', precision: 'int8', modelDir: MODEL, threads: 2, inputs, headAtMask: true, graphCacheDir: path.join(work, 'graphs'), workerScript: path.resolve(workerScript) });
+    // Rewrite the graph once, so that no pair's first load pays for it.
+    const first = new Child(options(b));
+    await first.ready;
+    await first.send({ cmd: 'load' });
+    first.kill();
+
+    const ratios: Record<number, number[]> = Object.fromEntries(windows.map((w) => [w, []]));
+    for (let pair = 0; pair < pairs; pair++) {
+      const bFirst = pair % 2 === 1;
+      const started: Child[] = [];
+      for (const script of bFirst ? [b, a] : [a, b]) {
+        const child = new Child(options(script));
+        await child.ready;
+        await child.send({ cmd: 'load' });
+        started.push(child);
+      }
+      const [childA, childB] = bFirst ? [started[1], started[0]] : started;
+      try {
+        const line: string[] = [];
+        for (const w of windows) {
+          const times = { a: [] as number[], b: [] as number[] };
+          for (let round = 0; round < rounds; round++) {
+            for (const [name, child] of (round % 2 === 0 ? [['a', childA], ['b', childB]] : [['b', childB], ['a', childA]]) as ['a' | 'b', Child][]) {
+              times[name].push(...(await child.send<number[]>({ cmd: 'time', window: w, warmUp, iterations })));
+            }
+          }
+          const p50 = (values: number[]) => quantile([...values].sort((x, y) => x - y), 0.5);
+          const ratio = p50(times.b) / p50(times.a);
+          ratios[w].push(ratio);
+          line.push(`${w} tokens: A ${p50(times.a).toFixed(1)} ms, B ${p50(times.b).toFixed(1)} ms, B/A ${ratio.toFixed(3)}`);
+        }
+        console.log(`pair ${pair + 1} (${bFirst ? 'B' : 'A'} started first): ${line.join('; ')}`);
+      } finally {
+        childA.kill();
+        childB.kill();
+      }
+    }
+    for (const w of windows) {
+      const mean = Math.exp(ratios[w].reduce((s, r) => s + Math.log(r), 0) / ratios[w].length);
+      console.log(`${w} tokens: B/A p50, geometric mean over ${pairs} pairs ${mean.toFixed(3)} (pairs ${Math.min(...ratios[w]).toFixed(3)}–${Math.max(...ratios[w]).toFixed(3)})`);
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
