@@ -3,7 +3,7 @@
  * shipped (src/engine/engine.ts), once with each bundle, on the same int8
  * model and the same inputs.
  *
- *   npx tsx test/bench/ab-workers.ts [--base REV | --a FILE] [--b FILE] [--windows 64,128] [--rounds 6] [--pairs 4]
+ *   npx tsx test/bench/ab-workers.ts [--base REV | --a FILE] [--b FILE] [--windows 64,128] [--rounds 6] [--pairs 4] [--model-dir DIR]
  *
  * A is the worker bundled from git revision REV (default: HEAD, in a
  * temporary worktree) or the bundle FILE; B is dist/engine-worker.js (run
@@ -24,7 +24,7 @@ import { quantile, type ChildCommand, type ChildOptions } from './bench-child';
 
 const ROOT = path.resolve(__dirname, '../..');
 const CHILD_SCRIPT = path.join(__dirname, 'bench-child.ts');
-const MODEL = path.join(ROOT, 'test/fixtures/models/bert-base-random-int8');
+const DEFAULT_MODEL = path.join(ROOT, 'test/fixtures/models/bert-base-random-int8');
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -84,6 +84,8 @@ async function main(): Promise<void> {
   const windows = option('--windows', '64,128').split(',').map(Number);
   const rounds = Number(option('--rounds', '6'));
   const pairs = Number(option('--pairs', '4'));
+  const modelDir = path.resolve(option('--model-dir', DEFAULT_MODEL));
+  if (!fs.existsSync(path.join(modelDir, 'model.onnx'))) throw new Error(`Missing ${path.join(modelDir, 'model.onnx')}: npm run make-models -- --bert-base, or pass --model-dir`);
   // Under node_modules, so that the bundle finds onnxruntime-node as dist/ does.
   const cache = path.join(ROOT, 'node_modules/.cache');
   fs.mkdirSync(cache, { recursive: true });
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
     const warmUp = 3;
     const inputs = Object.fromEntries(windows.map((w) => [w, 2 + rounds * (warmUp + iterations)]));
     const options = (workerScript: string): ChildOptions =>
-      ({ impl: 'cloze', precision: 'int8', modelDir: MODEL, threads: 2, inputs, headAtMask: true, graphCacheDir: path.join(work, 'graphs'), workerScript: path.resolve(workerScript) });
+      ({ impl: 'cloze', precision: 'int8', modelDir, threads: 2, inputs, headAtMask: true, graphCacheDir: path.join(work, 'graphs'), workerScript: path.resolve(workerScript) });
     // Rewrite the graph once, so that no pair's first load pays for it.
     const first = new Child(options(b));
     await first.ready;
