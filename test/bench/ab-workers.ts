@@ -16,14 +16,14 @@
  *
  * Default model: test/fixtures/models/bert-base-random-int8 (make-models --bert-base).
  */
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { quantile, type ChildCommand, type ChildOptions } from './bench-child';
+import { quantile, type ChildOptions } from './bench-child';
+import { BenchChild } from './bench-child-process';
 
 const ROOT = path.resolve(__dirname, '../..');
-const CHILD_SCRIPT = path.join(__dirname, 'bench-child.ts');
 const DEFAULT_MODEL = path.join(ROOT, 'test/fixtures/models/bert-base-random-int8');
 
 function option(name: string, fallback: string): string {
@@ -43,40 +43,6 @@ function bundleAt(rev: string, outFile: string): void {
     ], { cwd: tree, stdio: 'inherit' });
   } finally {
     execFileSync('git', ['worktree', 'remove', '--force', tree], { cwd: ROOT, stdio: 'ignore' });
-  }
-}
-
-/** One bench child answering commands in order. */
-class Child {
-  private readonly process: ChildProcess;
-  private pending: ((reply: unknown) => void) | undefined;
-  readonly ready: Promise<unknown>;
-
-  constructor(options: ChildOptions) {
-    this.process = fork(CHILD_SCRIPT, [JSON.stringify(options)], {
-      cwd: ROOT,
-      execArgv: ['--import', 'tsx'],
-      env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    this.process.on('message', (message: { ok: boolean; reply?: unknown; error?: string }) => {
-      if (!message.ok) throw new Error(`bench child: ${message.error}`);
-      const pending = this.pending;
-      this.pending = undefined;
-      pending?.(message.reply);
-    });
-    this.ready = new Promise((resolve) => (this.pending = resolve));
-  }
-
-  send<T>(command: ChildCommand): Promise<T> {
-    return new Promise<T>((resolve) => {
-      this.pending = resolve as (reply: unknown) => void;
-      this.process.send(command);
-    });
-  }
-
-  kill(): void {
-    this.process.kill();
   }
 }
 
@@ -104,7 +70,7 @@ async function main(): Promise<void> {
     const options = (workerScript: string): ChildOptions =>
       ({ impl: 'cloze', precision: 'int8', modelDir, threads: 2, inputs, headAtMask: true, graphCacheDir: path.join(work, 'graphs'), workerScript: path.resolve(workerScript) });
     // Rewrite the graph once, so that no pair's first load pays for it.
-    const first = new Child(options(b));
+    const first = new BenchChild(options(b));
     await first.ready;
     await first.send({ cmd: 'load' });
     first.kill();
@@ -112,9 +78,9 @@ async function main(): Promise<void> {
     const ratios: Record<number, number[]> = Object.fromEntries(windows.map((w) => [w, []]));
     for (let pair = 0; pair < pairs; pair++) {
       const bFirst = pair % 2 === 1;
-      const started: Child[] = [];
+      const started: BenchChild[] = [];
       for (const script of bFirst ? [b, a] : [a, b]) {
-        const child = new Child(options(script));
+        const child = new BenchChild(options(script));
         await child.ready;
         await child.send({ cmd: 'load' });
         started.push(child);
@@ -125,7 +91,7 @@ async function main(): Promise<void> {
         for (const w of windows) {
           const times = { a: [] as number[], b: [] as number[] };
           for (let round = 0; round < rounds; round++) {
-            for (const [name, child] of (round % 2 === 0 ? [['a', childA], ['b', childB]] : [['b', childB], ['a', childA]]) as ['a' | 'b', Child][]) {
+            for (const [name, child] of (round % 2 === 0 ? [['a', childA], ['b', childB]] : [['b', childB], ['a', childA]]) as ['a' | 'b', BenchChild][]) {
               times[name].push(...(await child.send<number[]>({ cmd: 'time', window: w, warmUp, iterations })));
             }
           }

@@ -19,16 +19,16 @@
  * --model-dir   measure this model folder instead (one precision, no targets)
  * --stock       also time the engine on the stock graph (no head-at-mask rewrite)
  */
-import { type ChildProcess, fork, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type HintsReply, quantile, type ChildCommand, type ChildOptions, type LoadReply, type OverheadReply } from './bench-child';
+import { type HintsReply, quantile, type ChildOptions, type LoadReply, type OverheadReply } from './bench-child';
+import { BenchChild } from './bench-child-process';
 
 const ROOT = path.resolve(__dirname, '../..');
 const MODELS = path.join(ROOT, 'test/fixtures/models');
 const WORKER = path.join(ROOT, 'dist/engine-worker.js');
-const CHILD_SCRIPT = path.join(__dirname, 'bench-child.ts');
 const WINDOWS = [16, 64, 128];
 const THREADS = 2;
 
@@ -81,51 +81,6 @@ interface ChildResult {
   hints?: HintsReply;
 }
 
-/** A child process answering {@link ChildCommand}s, one at a time. */
-class Child {
-  private readonly process: ChildProcess;
-  private stderr = '';
-  private pending: { resolve(value: unknown): void; reject(error: Error): void } | undefined;
-  readonly ready: Promise<unknown>;
-
-  constructor(readonly options: ChildOptions) {
-    this.process = fork(CHILD_SCRIPT, [JSON.stringify(options)], {
-      cwd: ROOT,
-      execArgv: ['--expose-gc', '--import', 'tsx'],
-      env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    });
-    this.process.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
-    this.process.on('message', (message: { ok: boolean; reply?: unknown; error?: string }) => {
-      const pending = this.pending;
-      this.pending = undefined;
-      if (message.ok) pending?.resolve(message.reply);
-      else pending?.reject(new Error(`${this.name}: ${message.error}`));
-    });
-    this.process.on('exit', (code) => {
-      this.pending?.reject(new Error(`${this.name} exited with code ${code}:\n${this.stderr}`));
-      this.pending = undefined;
-    });
-    this.ready = new Promise((resolve, reject) => (this.pending = { resolve, reject }));
-  }
-
-  get name(): string {
-    const { impl, precision, headAtMask } = this.options;
-    return `${impl}${impl === 'cloze' && !headAtMask ? ' (stock graph)' : ''} ${precision}`;
-  }
-
-  send<T>(command: ChildCommand): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending = { resolve: resolve as (value: unknown) => void, reject };
-      this.process.send(command);
-    });
-  }
-
-  kill(): void {
-    if (this.process.exitCode === null) this.process.kill();
-  }
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(WORKER)) throw new Error(`Missing ${path.relative(ROOT, WORKER)}: run \`npm run build\` first (npm run bench does)`);
@@ -152,12 +107,12 @@ async function main(): Promise<void> {
   const loadSamples = args.quick ? 1 : 3;
   const overheadWindow = windows.includes(64) ? 64 : windows[windows.length - 1];
   const inputs = Object.fromEntries(windows.map((w) => [w, 1 + rounds * (warmUp + iterations) + (w === overheadWindow ? overheadCalls : 0)]));
-  const children: Child[] = [];
+  const children: BenchChild[] = [];
   const results: ChildResult[] = [];
   const firstLoads: Record<string, LoadReply> = {};
   try {
-    const spawn = async (options: ChildOptions): Promise<Child> => {
-      const child = new Child(options);
+    const spawn = async (options: ChildOptions): Promise<BenchChild> => {
+      const child = new BenchChild(options);
       children.push(child);
       await child.ready;
       return child;
@@ -172,7 +127,7 @@ async function main(): Promise<void> {
       firstLoads[precision] = await child.send<LoadReply>({ cmd: 'load' });
       await child.send({ cmd: 'exit' });
     }
-    const measured: Child[] = [];
+    const measured: BenchChild[] = [];
     for (const { precision, dir } of models) {
       const impls: [ChildOptions['impl'], boolean][] = [['cloze', true], ...(args.stock ? [['cloze', false] as [ChildOptions['impl'], boolean]] : []), ['transformers.js', false]];
       for (const [impl, headAtMask] of impls) {
