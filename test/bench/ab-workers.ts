@@ -20,7 +20,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { quantile, type ChildOptions } from './bench-child';
+import { median, type ChildOptions } from './bench-child';
 import { BenchChild } from './bench-child-process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -70,24 +70,20 @@ async function main(): Promise<void> {
     // A graph cache per build: two builds may rewrite the graph differently.
     const options = (workerScript: string): ChildOptions =>
       ({ impl: 'cloze', precision: 'int8', modelDir, threads: 2, inputs, headAtMask: true, graphCacheDir: path.join(work, workerScript === a ? 'graphs-a' : 'graphs-b'), workerScript: path.resolve(workerScript) });
+    const loaded = async (script: string): Promise<BenchChild> => {
+      const child = new BenchChild(options(script));
+      await child.ready;
+      await child.send({ cmd: 'load' });
+      return child;
+    };
     // Rewrite the graph once for each, so that no pair's first load pays for it.
-    for (const script of [a, b]) {
-      const first = new BenchChild(options(script));
-      await first.ready;
-      await first.send({ cmd: 'load' });
-      first.kill();
-    }
+    for (const script of [a, b]) (await loaded(script)).kill();
 
     const ratios: Record<number, number[]> = Object.fromEntries(windows.map((w) => [w, []]));
     for (let pair = 0; pair < pairs; pair++) {
       const bFirst = pair % 2 === 1;
       const started: BenchChild[] = [];
-      for (const script of bFirst ? [b, a] : [a, b]) {
-        const child = new BenchChild(options(script));
-        await child.ready;
-        await child.send({ cmd: 'load' });
-        started.push(child);
-      }
+      for (const script of bFirst ? [b, a] : [a, b]) started.push(await loaded(script));
       const [childA, childB] = bFirst ? [started[1], started[0]] : started;
       try {
         const line: string[] = [];
@@ -98,10 +94,9 @@ async function main(): Promise<void> {
               times[name].push(...(await child.send<number[]>({ cmd: 'time', window: w, warmUp, iterations })));
             }
           }
-          const p50 = (values: number[]) => quantile([...values].sort((x, y) => x - y), 0.5);
-          const ratio = p50(times.b) / p50(times.a);
+          const ratio = median(times.b) / median(times.a);
           ratios[w].push(ratio);
-          line.push(`${w} tokens: A ${p50(times.a).toFixed(1)} ms, B ${p50(times.b).toFixed(1)} ms, B/A ${ratio.toFixed(3)}`);
+          line.push(`${w} tokens: A ${median(times.a).toFixed(1)} ms, B ${median(times.b).toFixed(1)} ms, B/A ${ratio.toFixed(3)}`);
         }
         console.log(`pair ${pair + 1} (${bFirst ? 'B' : 'A'} started first): ${line.join('; ')}`);
       } finally {

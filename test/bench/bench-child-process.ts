@@ -54,4 +54,3 @@ export class BenchChild {
     if (this.process.exitCode === null) this.process.kill();
   }
 }
-

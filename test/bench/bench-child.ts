@@ -78,7 +78,8 @@ export function quantile(sorted: number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
 }
 
-const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
+/** The median of unsorted values. */
+export const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
 const mb = (bytes: number) => bytes / (1024 * 1024);
 
 type Suggest = (input: BenchInput) => Promise<unknown>;

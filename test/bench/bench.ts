@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type HintsReply, quantile, type ChildOptions, type LoadReply, type OverheadReply } from './bench-child';
+import { type HintsReply, median, quantile, type ChildOptions, type LoadReply, type OverheadReply } from './bench-child';
 import { BenchChild } from './bench-child-process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -63,7 +63,6 @@ interface Row {
   p95_ms: number;
 }
 
-const median = (values: number[]) => quantile([...values].sort((a, b) => a - b), 0.5);
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** What one child measured. */
