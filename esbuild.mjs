@@ -19,7 +19,7 @@ const common = {
 
 const builds = [
   { entryPoints: { extension: 'src/extension.ts' } },
-  { entryPoints: { 'engine-worker': 'src/engine/engine-worker.ts' } },
+  { entryPoints: { 'engine-worker': 'src/engine/worker/engine-worker.ts' } },
   { entryPoints: { cli: 'src/cli/main.ts' }, banner: { js: '#!/usr/bin/env node' } },
 ].map((b) => ({ ...common, ...b, outdir: 'dist' }));
 

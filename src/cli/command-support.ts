@@ -2,12 +2,10 @@
  * What the `models` and `download` commands share: their argument shape, how
  * they build a ModelStore from the environment, and how they explain errors.
  */
-import { DownloadError } from '../engine/download-error';
-import { ModelError } from '../engine/errors';
-import { findPackageRoot } from '../engine/model-catalogue';
-import { defaultCacheDir, ModelStore } from '../engine/model-store';
-import type { Logger } from '../engine/types';
-import { silentLogger } from '../engine/types';
+import { DownloadError } from '../models/download-error';
+import { type Logger, ModelError, silentLogger } from '../engine';
+import { findPackageRoot } from '../models/model-catalogue';
+import { defaultCacheDir, ModelStore } from '../models/model-store';
 import type { OutputStream } from './progress';
 
 /**

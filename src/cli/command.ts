@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Engine } from '../engine/engine';
-import { defaultCacheDir } from '../engine/model-store';
-import type { Logger } from '../engine/types';
+import { Engine, type Logger } from '../engine';
+import { defaultCacheDir } from '../models/model-store';
 
 /** What every CLI command gets besides its own arguments. */
 export interface CommandContext {

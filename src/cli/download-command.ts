@@ -3,7 +3,7 @@
  * model into the cache, verified and resumable, with a progress display.
  */
 import { type CommandArgs, type CommandContext, createCliStore, EXIT, reportError } from './command-support';
-import type { ModelStore } from '../engine/model-store';
+import type { ModelStore } from '../models/model-store';
 import { createProgressReporter, formatBytes, type OutputStream } from './progress';
 
 /** One-line usage, for the main help. */

@@ -1,5 +1,4 @@
-import { findMaskTokens } from '../engine/mask-window';
-import type { MaskResult } from '../engine/types';
+import { findMaskTokens, type MaskResult } from '../engine';
 import { type CommandContext, commandEngine, readCommandText, UsageError } from './command';
 
 /** Options of `cloze fill`, as parsed from the command line. */

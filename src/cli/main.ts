@@ -4,8 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ModelError } from '../engine/errors';
-import { type Logger, silentLogger } from '../engine/types';
+import { type Logger, ModelError, silentLogger } from '../engine';
 import { type CommandContext, UsageError } from './command';
 import { createCliStore, reportError as reportModelError } from './command-support';
 import { DOWNLOAD_USAGE, downloadCommand, obtainModel } from './download-command';

@@ -2,7 +2,7 @@
  * `cloze models [--json] [--cache-dir DIR]`: the catalogue models (size,
  * licence, whether they are downloaded) and any other models in the cache.
  */
-import type { ModelListing } from '../engine/model-store';
+import type { ModelListing } from '../models/model-store';
 import { type CommandArgs, type CommandContext, createCliStore, EXIT, reportError } from './command-support';
 import { formatBytes, type OutputStream } from './progress';
 

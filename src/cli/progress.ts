@@ -2,8 +2,8 @@
  * Download progress for the command line: a bar redrawn in place with `\r` on
  * a terminal, plain lines (one per 10 %) when the output is a file or a pipe.
  */
-import { formatBytes } from '../engine/format-bytes';
-import type { ModelProgress } from '../engine/model-store';
+import { formatBytes } from '../text/format-bytes';
+import type { ModelProgress } from '../models/model-store';
 
 export { formatBytes };
 

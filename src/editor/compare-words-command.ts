@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { TargetScore } from '../engine/types';
+import type { TargetScore } from '../engine';
 import type { EngineHost } from './engine-host';
 import { bar, percent } from './format';
 import { isEnabledFor, type SettingsWatcher } from './settings-watcher';

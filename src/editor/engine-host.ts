@@ -1,11 +1,8 @@
 import * as vscode from 'vscode';
-import { Engine, type EngineState } from '../engine/engine';
-import { isCancellation } from '../engine/errors';
-import { blankSpans, markdownCodeSpans, overlapsAny } from '../engine/markdown-code';
-import type { FillRequest, MaskResult, Span } from '../engine/types';
+import { Engine, type EngineState, type FillRequest, isCancellation, type MaskResult, type Span, type WordCheck } from '../engine';
+import { blankSpans, markdownCodeSpans, overlapsAny } from '../text/markdown-code';
 import type { ClozeSettings } from './settings';
 import { TYPED_MASK } from './targets';
-import type { WordCheck } from '../engine/word-check';
 
 /** Finds the model folder for the current settings, downloading if the user agrees; undefined when there is none. */
 export type ModelResolver = (settings: ClozeSettings) => Promise<string | undefined>;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { checkableWords, paragraphAt } from '../engine/hint-words';
-import { blankSpans, markdownCodeSpans } from '../engine/markdown-code';
-import { unlikelyWord } from '../engine/word-check';
+import { checkableWords, paragraphAt } from '../text/hint-words';
+import { blankSpans, markdownCodeSpans } from '../text/markdown-code';
+import { unlikelyWord } from '../text/unlikely-word';
 import type { EngineHost } from './engine-host';
 import { type CandidateChart, type ExplainModel, type HeatMap, type HeatWord, MAX_BARS, renderExplainHtml, type Section } from './explain-html';
 import type { SettingsWatcher } from './settings-watcher';

@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
-import { isCancellation } from '../engine/errors';
-import { checkableWords, paragraphsOf, sentencesOf } from '../engine/hint-words';
-import { LruCache } from '../engine/lru-cache';
-import type { Span, Suggestion } from '../engine/types';
-import { spelledAlike, unlikelyWord, type WordCheck } from '../engine/word-check';
+import { isCancellation, LruCache, type Span, type Suggestion, type WordCheck } from '../engine';
+import { spelledAlike, unlikelyWord } from '../text/unlikely-word';
+import { checkableWords, paragraphsOf, sentencesOf } from '../text/hint-words';
 import { delay } from './delay';
 import type { EngineHost } from './engine-host';
 import { percent } from './format';

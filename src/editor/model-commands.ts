@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { isDownloadError } from '../engine/download-error';
-import { ModelStore, type ResolvedModel } from '../engine/model-store';
+import { isDownloadError } from '../models/download-error';
+import { ModelStore, type ResolvedModel } from '../models/model-store';
 import type { EngineHost } from './engine-host';
-import { formatBytes } from '../engine/format-bytes';
+import { formatBytes } from '../text/format-bytes';
 import type { ClozeSettings } from './settings';
 import type { SettingsWatcher } from './settings-watcher';
 import { showError } from './show-error';

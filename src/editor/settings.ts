@@ -3,7 +3,7 @@
  * clamped here, so the rest of the extension never sees a bad one.
  */
 
-import { DEFAULT_HINT_THRESHOLDS } from '../engine/word-check';
+import { DEFAULT_HINT_THRESHOLDS } from '../text/unlikely-word';
 
 /** The subset of `vscode.WorkspaceConfiguration` the reader needs (a plain stub works in tests). */
 export interface ConfigurationLike {

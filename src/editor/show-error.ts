@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { isCancellation } from '../engine/errors';
+import { isCancellation } from '../engine';
 
 /** Logs `error` and shows it once, with a "Show Log" button; cancellations stay silent. */
 export function showError(log: vscode.LogOutputChannel, what: string, error: unknown): void {

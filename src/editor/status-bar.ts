@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { EngineState } from '../engine/engine';
+import type { EngineState } from '../engine';
 import type { EngineHost } from './engine-host';
 import type { SettingsWatcher } from './settings-watcher';
 import * as path from 'node:path';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { findMaskTokens } from '../engine/mask-window';
+import { findMaskTokens } from '../engine';
 
 /**
  * What users type for a mask, whatever the model: the engine puts the model's

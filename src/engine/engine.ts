@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, ModelError, WorkerError } from './errors';
-import type { Embedding } from './embed';
+import type { Embedding } from './worker/embed';
 import { deserializeError, type FromWorker, type LoadOptions, type ToWorker } from './protocol';
 import { type FillRequest, type Logger, type MaskResult, type ModelInfo, silentLogger } from './types';
-import type { CheckRequest, CheckResult } from './word-check';
+import type { CheckRequest, CheckResult } from './types';
 
 /** Options of an {@link Engine}. */
 export interface EngineOptions {
@@ -57,7 +57,7 @@ export interface EngineOptions {
   retryAfterMs?: number;
   /** Where diagnostics go. @default a logger that drops everything */
   logger?: Logger;
-  /** The worker's entry file. @default `engine-worker.js` beside this module */
+  /** The worker's entry file. @default `engine-worker.js` beside this module (the bundle), else `worker/engine-worker.ts` (from source) */
   workerScript?: string;
 }
 
@@ -593,7 +593,7 @@ function checkInteger(name: string, value: number, min: number, max: number): vo
  */
 function defaultWorkerScript(): string {
   const js = path.join(__dirname, 'engine-worker.js');
-  return existsSync(js) ? js : path.join(__dirname, 'engine-worker.ts');
+  return existsSync(js) ? js : path.join(__dirname, 'worker', 'engine-worker.ts');
 }
 
 /** Cuts a huge text to a slice around its masks; returns the slice's offset into the original. */

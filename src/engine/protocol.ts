@@ -3,9 +3,9 @@
  * sides import this file; it holds types and the error (de)serialisation only.
  */
 import { CancelledError, ModelError, type ModelErrorCode, WorkerError } from './errors';
-import type { Embedding } from './embed';
+import type { Embedding } from './worker/embed';
 import type { FillRequest, MaskResult, ModelInfo } from './types';
-import type { CheckRequest, CheckResult } from './word-check';
+import type { CheckRequest, CheckResult } from './types';
 
 /** Options the worker needs to load a model. */
 export interface LoadOptions {

@@ -181,3 +181,51 @@ export interface ModelInfo {
   /** Milliseconds from start of load to a warmed-up session. */
   loadMs: number;
 }
+
+/** What `Engine.check` is asked for: how expected each word of a text is in its context. */
+export interface CheckRequest {
+  /** The document text, or any slice of it (offsets in `words` are into this string). */
+  text: string;
+  /** The words to score: non-empty, non-overlapping spans, each one word (see `wordAt`). At most 512. */
+  words: Span[];
+  /**
+   * Alternatives kept per word, an integer from 1 to 50.
+   * @default 5
+   */
+  topK?: number;
+  /**
+   * The most model tokens per forward pass, special tokens included.
+   * @default 128
+   */
+  maxTokens?: number;
+}
+
+/** One word of a {@link CheckRequest}, scored in place. */
+export interface WordCheck {
+  span: Span;
+  /** The document text in `span`. */
+  text: string;
+  /** The word's vocabulary id. */
+  token: number;
+  /**
+   * The word's probability at its position with it masked (its term of the
+   * text's pseudo-likelihood), 0..1.
+   */
+  score: number;
+  /** The best other words at this position (the `words` filter, the word itself excluded), best first. */
+  alternatives: Suggestion[];
+}
+
+/** What `Engine.check` found (computed by the worker's `checkWords`). */
+export interface CheckResult {
+  /** The words that are a single vocabulary piece, in the order of the request. */
+  checked: WordCheck[];
+  /**
+   * The words it did not score, in the order of the request: those the
+   * vocabulary splits into several pieces (or does not know), whose
+   * probability is not comparable with a one-piece alternative's.
+   */
+  skipped: Span[];
+  /** Milliseconds the check took where it ran (in the worker: queueing and the round trip not included). */
+  ms: number;
+}

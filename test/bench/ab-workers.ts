@@ -31,14 +31,19 @@ function option(name: string, fallback: string): string {
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-/** Bundles src/engine/engine-worker.ts as it is at `rev` into `outFile`. */
+/** Where the worker's entry file has lived, newest first: a revision from before the engine's rooms has it at the top. */
+const WORKER_ENTRIES = ['src/engine/worker/engine-worker.ts', 'src/engine/engine-worker.ts'];
+
+/** Bundles the engine worker as it is at `rev` into `outFile`. */
 function bundleAt(rev: string, outFile: string): void {
   const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-ab-tree-'));
   try {
     execFileSync('git', ['worktree', 'add', '--detach', tree, rev], { cwd: ROOT, stdio: 'ignore' });
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(tree, 'node_modules'));
+    const entry = WORKER_ENTRIES.find((file) => fs.existsSync(path.join(tree, file)));
+    if (!entry) throw new Error(`No engine worker entry at ${rev} (looked for ${WORKER_ENTRIES.join(', ')})`);
     execFileSync(path.join(ROOT, 'node_modules/.bin/esbuild'), [
-      'src/engine/engine-worker.ts', '--bundle', '--platform=node', '--target=node20', '--format=cjs',
+      entry, '--bundle', '--platform=node', '--target=node20', '--format=cjs',
       '--external:onnxruntime-node', `--outfile=${outFile}`, '--log-level=warning',
     ], { cwd: tree, stdio: 'inherit' });
   } finally {

@@ -9,8 +9,8 @@
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../../src/engine/engine';
 import type { Logger } from '../../src/engine/types';
-import { checkableWords } from '../../src/engine/hint-words';
-import { WordTokenizer } from '../../src/engine/word-tokenizer';
+import { checkableWords } from '../../src/text/hint-words';
+import { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 import { loadPeerFillMask } from '../helpers/transformers-peer';
 import { benchInputs, type BenchInput } from './sentences';
 

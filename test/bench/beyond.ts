@@ -14,9 +14,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { FillMask } from '../../src/engine/fill-mask';
-import { findMaskTokens } from '../../src/engine/mask-window';
-import { MaskedLm } from '../../src/engine/masked-lm';
+import { FillMask } from '../../src/engine/worker/fill-mask';
+import { findMaskTokens } from '../../src/engine/window/mask-window';
+import { MaskedLm } from '../../src/engine/worker/masked-lm';
 import { silentLogger } from '../../src/engine/types';
 
 process.env.ORT_DISABLE_TELEMETRY = '1';

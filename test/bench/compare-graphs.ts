@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { MaskedLm } from '../../src/engine/masked-lm';
+import { MaskedLm } from '../../src/engine/worker/masked-lm';
 import { silentLogger } from '../../src/engine/types';
 import { compareRows } from '../helpers/compare-rows';
 import { benchInputs } from './sentences';

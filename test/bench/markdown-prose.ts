@@ -3,7 +3,7 @@
  * (test/bench/window-study.ts): what a writer's paragraphs look like, with the
  * code, tables, HTML, headings, lists, link targets and badges taken out.
  */
-import { blankSpans, markdownCodeSpans } from '../../src/engine/markdown-code';
+import { blankSpans, markdownCodeSpans } from '../../src/text/markdown-code';
 import type { Span } from '../../src/engine/types';
 
 /** Options for {@link markdownProse}. */
@@ -21,7 +21,7 @@ const WORD = /[\p{L}\p{N}](?:[\p{L}\p{N}]|['’.-](?=[\p{L}\p{N}]))*/gu;
 /**
  * The prose paragraphs of a Markdown document, each on one line with single spaces.
  *
- * Fenced and inline code are dropped (src/engine/markdown-code.ts), then the document is cut
+ * Fenced and inline code are dropped (src/text/markdown-code.ts), then the document is cut
  * into blocks at blank lines. A block is dropped when it is a heading, a table, a list, a
  * quote-less HTML block, a link reference definition, a line of badges or images, or front
  * matter. In the rest, images and HTML tags go, `[text](target)` keeps its text, bare and
@@ -90,7 +90,7 @@ function looksLikeProse(paragraph: string, minWords: number): boolean {
 /**
  * The sentences of a one-line paragraph, as spans: a sentence ends at `.`, `!`, `?` or `…`
  * (and closing quotes or brackets) followed by whitespace, the rule the context window uses
- * for whole sentences (src/engine/mask-window.ts), so `e.g. this` splits there too. Spans
+ * for whole sentences (src/engine/window/mask-window.ts), so `e.g. this` splits there too. Spans
  * start and end on text, not whitespace, and cover every word.
  */
 export function sentenceSpans(paragraph: string): Span[] {

@@ -3,8 +3,8 @@
  * tokens, with one word replaced by the mask token. Every call gets a
  * different text, so no result cache can answer it.
  */
-import { buildWindow, findMaskTokens } from '../../src/engine/mask-window';
-import type { WordTokenizer } from '../../src/engine/word-tokenizer';
+import { buildWindow, findMaskTokens } from '../../src/engine/window/mask-window';
+import type { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 
 /** A fixed passage of plain prose (written for this benchmark). */
 const PROSE = [

@@ -33,11 +33,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { FillMask } from '../../src/engine/fill-mask';
-import { buildWindow } from '../../src/engine/mask-window';
-import { MaskedLm } from '../../src/engine/masked-lm';
+import { FillMask } from '../../src/engine/worker/fill-mask';
+import { buildWindow } from '../../src/engine/window/mask-window';
+import { MaskedLm } from '../../src/engine/worker/masked-lm';
 import { silentLogger, type Span } from '../../src/engine/types';
-import { WordTokenizer } from '../../src/engine/word-tokenizer';
+import { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 import { markdownProse, sentenceSpans, wordSpans } from './markdown-prose';
 
 process.env.ORT_DISABLE_TELEMETRY = '1';

@@ -4,7 +4,7 @@
  * prints the top word. Run with `node --require tsx/cjs`.
  */
 import { Engine } from '../../src/engine/engine';
-import { findMaskTokens } from '../../src/engine/mask-window';
+import { findMaskTokens } from '../../src/engine/window/mask-window';
 
 async function main(): Promise<void> {
   const modelDir = process.argv[2];

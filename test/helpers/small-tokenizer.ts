@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bertTokenizerJson, WordTokenizer } from '../../src/engine/word-tokenizer';
+import { bertTokenizerJson, WordTokenizer } from '../../src/engine/window/word-tokenizer';
 
 /** The repository root (this file is test/helpers/small-tokenizer.ts). */
 export const repoRoot = path.resolve(__dirname, '../..');

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before } from 'node:test';
-import { FillMask } from '../../src/engine/fill-mask';
-import { findMaskTokens } from '../../src/engine/mask-window';
-import { MaskedLm, type MaskedLmOptions } from '../../src/engine/masked-lm';
+import { FillMask } from '../../src/engine/worker/fill-mask';
+import { findMaskTokens } from '../../src/engine/window/mask-window';
+import { MaskedLm, type MaskedLmOptions } from '../../src/engine/worker/masked-lm';
 import { silentLogger } from '../../src/engine/types';
 
 /** The planted tiny model (test/fixtures/make-models.ts --tiny). */

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Engine, MAX_MASKS_PER_REQUEST } from '../../src/engine/engine';
-import { findMaskTokens } from '../../src/engine/mask-window';
+import { findMaskTokens } from '../../src/engine/window/mask-window';
 import type { FillRequest, MaskResult, Span } from '../../src/engine/types';
-import { WordTokenizer } from '../../src/engine/word-tokenizer';
+import { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 
 const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
 /** Proves there was no hang; far above what any of these requests takes. */

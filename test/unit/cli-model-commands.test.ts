@@ -9,9 +9,9 @@ import type { CommandArgs } from '../../src/cli/command-support';
 import { downloadCommand } from '../../src/cli/download-command';
 import { modelsCommand } from '../../src/cli/models-command';
 import { createProgressReporter, formatBytes } from '../../src/cli/progress';
-import type { Catalogue } from '../../src/engine/model-catalogue';
-import { ModelStore } from '../../src/engine/model-store';
-import type { ModelProgress } from '../../src/engine/model-store';
+import type { Catalogue } from '../../src/models/model-catalogue';
+import { ModelStore } from '../../src/models/model-store';
+import type { ModelProgress } from '../../src/models/model-store';
 import { type HubServer, startHubServer } from '../helpers/hub-server';
 
 const MODEL = randomBytes(300 * 1024);

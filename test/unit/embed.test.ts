@@ -4,11 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
-import { embedText } from '../../src/engine/embed';
+import { embedText } from '../../src/engine/worker/embed';
 import { Engine } from '../../src/engine/engine';
 import { ModelError } from '../../src/engine/errors';
-import { HIDDEN_STATE_OUTPUT, rewriteHeadAtMask } from '../../src/engine/graph-rewrite';
-import { MaskedLm } from '../../src/engine/masked-lm';
+import { HIDDEN_STATE_OUTPUT, rewriteHeadAtMask } from '../../src/engine/graph/graph-rewrite';
+import { MaskedLm } from '../../src/engine/worker/masked-lm';
 import { silentLogger } from '../../src/engine/types';
 
 const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { Engine } from '../../src/engine/engine';
 import { CancelledError, ModelError, WorkerError } from '../../src/engine/errors';
-import { findMaskTokens } from '../../src/engine/mask-window';
+import { findMaskTokens } from '../../src/engine/window/mask-window';
 import { recordingLogger } from '../helpers/recording-logger';
 import { loadPeerFillMask } from '../helpers/transformers-peer';
 

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { Engine } from '../../src/engine/engine';
 import { ModelError, WorkerError } from '../../src/engine/errors';
-import { findMaskTokens } from '../../src/engine/mask-window';
+import { findMaskTokens } from '../../src/engine/window/mask-window';
 import { recordingLogger } from '../helpers/recording-logger';
 
 const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkableWords, paragraphAt, paragraphsOf, sentencesOf } from '../../src/engine/hint-words';
+import { checkableWords, paragraphAt, paragraphsOf, sentencesOf } from '../../src/text/hint-words';
 import type { Span } from '../../src/engine/types';
 
 const texts = (text: string, spans: Span[]) => spans.map((s) => text.slice(s.start, s.end));

@@ -7,9 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { DownloadError, redactUrl } from '../../src/engine/download-error';
-import { acquireFileLock } from '../../src/engine/file-lock';
-import { type DownloadProgress, downloadFile, fetchFileMetadata, keepsAuthorization, networkError, normalizeEtag } from '../../src/engine/hub-download';
+import { DownloadError, redactUrl } from '../../src/models/download-error';
+import { acquireFileLock } from '../../src/models/file-lock';
+import { type DownloadProgress, downloadFile, fetchFileMetadata, keepsAuthorization, networkError, normalizeEtag } from '../../src/models/hub-download';
 import { type HubServer, sha256, startHubServer } from '../helpers/hub-server';
 import { recordingLogger } from '../helpers/recording-logger';
 

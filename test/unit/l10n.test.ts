@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { BUNDLE, bundleText, collectMessages } from '../tools/l10n-bundle';
+import { BUNDLE, bundleText, collectMessages } from '../../scripts/l10n-bundle';
 
 const root = path.resolve(__dirname, '../..');
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { blankSpans, markdownCodeSpans, overlapsAny } from '../../src/engine/markdown-code';
+import { blankSpans, markdownCodeSpans, overlapsAny } from '../../src/text/markdown-code';
 
 const text = ['Intro [MASK] text.', '```js', 'const x = "[MASK]";', '```', 'Use `[MASK]` or ``a ` b`` here.', '~~~', 'open fence'].join('\n');
 

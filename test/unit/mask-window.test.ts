@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildWindow, findMaskTokens, tokenSpan, wordAt, type MaskWindow } from '../../src/engine/mask-window';
+import { buildWindow, findMaskTokens, tokenSpan, wordAt, type MaskWindow } from '../../src/engine/window/mask-window';
 import type { Span } from '../../src/engine/types';
-import type { WordTokenizer } from '../../src/engine/word-tokenizer';
+import type { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 import { needsRealBert, realBert, smallBert, smallRoberta } from '../helpers/small-tokenizer';
 
 /**

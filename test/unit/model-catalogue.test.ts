@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ModelError } from '../../src/engine/errors';
-import { findPackageRoot, loadCatalogue, validateCatalogue } from '../../src/engine/model-catalogue';
+import { findPackageRoot, loadCatalogue, validateCatalogue } from '../../src/models/model-catalogue';
 
 const root = findPackageRoot(__dirname);
 

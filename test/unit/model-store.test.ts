@@ -5,10 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { DownloadError } from '../../src/engine/download-error';
+import { DownloadError } from '../../src/models/download-error';
 import { ModelError } from '../../src/engine/errors';
-import type { Catalogue } from '../../src/engine/model-catalogue';
-import { defaultCacheDir, type ModelProgress, ModelStore, parseModelSpec, resolveLocal } from '../../src/engine/model-store';
+import type { Catalogue } from '../../src/models/model-catalogue';
+import { defaultCacheDir, type ModelProgress, ModelStore, parseModelSpec, resolveLocal } from '../../src/models/model-store';
 import { type HubServer, sha256, startHubServer } from '../helpers/hub-server';
 
 const INT8 = randomBytes(200 * 1024);

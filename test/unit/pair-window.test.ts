@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Engine } from '../../src/engine/engine';
-import { buildPairWindow } from '../../src/engine/pair-window';
-import { WordTokenizer } from '../../src/engine/word-tokenizer';
+import { buildPairWindow } from '../../src/engine/window/pair-window';
+import { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 import { masksOf, TINY, useTinyModel } from '../helpers/tiny-model';
 
 describe('buildPairWindow', () => {

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildWindow, findMaskTokens, type MaskWindow } from '../../src/engine/mask-window';
-import { matchCase, rankSuggestions, softmax } from '../../src/engine/rank-suggestions';
+import { buildWindow, findMaskTokens, type MaskWindow } from '../../src/engine/window/mask-window';
+import { matchCase, rankSuggestions, softmax } from '../../src/engine/decode/rank-suggestions';
 import type { Span } from '../../src/engine/types';
-import { WordTokenizer } from '../../src/engine/word-tokenizer';
+import { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 import { SMALL_PIECES, SMALL_WORDS, logitsWith, needsRealBert, realBert, smallBert, smallBertJson, smallRoberta } from '../helpers/small-tokenizer';
 
 const id = (tokenizer: WordTokenizer, token: string): number => {

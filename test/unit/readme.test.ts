@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { commandsTable, readManifest, settingsTable, updateReadme } from '../tools/readme-tables';
+import { commandsTable, readManifest, settingsTable, updateReadme } from '../../scripts/readme-tables';
 
 const root = path.join(__dirname, '../..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { sumExp } from '../../src/engine/sum-exp';
+import { sumExp } from '../../src/engine/decode/sum-exp';
 
 /** The sum as written plainly, the reference. */
 const plain = (values: ArrayLike<number>, shift: number): number => {

@@ -5,7 +5,8 @@ import { describe, test } from 'node:test';
 import { Engine } from '../../src/engine/engine';
 import { CancelledError } from '../../src/engine/errors';
 import type { Span } from '../../src/engine/types';
-import { checkWords, DEFAULT_HINT_THRESHOLDS, type HintThresholds, MIN_WORD_GAP, roundsFor, spelledAlike, unlikelyWord } from '../../src/engine/word-check';
+import { checkWords, MIN_WORD_GAP, roundsFor } from '../../src/engine/worker/word-check';
+import { DEFAULT_HINT_THRESHOLDS, type HintThresholds, spelledAlike, unlikelyWord } from '../../src/text/unlikely-word';
 import { masksOf, TINY, useTinyModel } from '../helpers/tiny-model';
 
 /** Every run of letters or digits. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { WordTokenizer } from '../../src/engine/word-tokenizer';
+import { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 import { ModelError } from '../../src/engine/errors';
 import { needsRealBert, realBert, realBertDir, smallBert, smallBertJson, smallRoberta, smallRobertaJson } from '../helpers/small-tokenizer';
 

@@ -1,7 +1,7 @@
-import type { MaskWindow } from './mask-window';
-import type { MaskedLm } from './masked-lm';
+import type { MaskWindow } from '../window/mask-window';
+import type { MaskedLm } from '../worker/masked-lm';
 import { rankSuggestions, type SuggestionFilter } from './rank-suggestions';
-import type { MaskResult } from './types';
+import type { MaskResult } from '../types';
 
 /**
  * Fills several masks of one window jointly, greedily, most confident first:

@@ -37,7 +37,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { onnx } from 'onnx-proto';
 import { AttentionNotFused, type AttentionFusionPlan, type ConstantValue, describe, type GraphView, isDefaultDomain, type NewInitializer, planAttentionFusion } from './attention-fusion';
-import { type Logger, silentLogger } from './types';
+import { type Logger, silentLogger } from '../types';
 
 /** The name of the input that the rewritten graph takes: int64 `[n]` positions along the sequence. */
 export const MASK_POSITIONS_INPUT = 'mask_positions';

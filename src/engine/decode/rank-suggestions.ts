@@ -1,7 +1,7 @@
 import { sumExp } from './sum-exp';
-import type { MaskResult, Suggestion } from './types';
-import type { MaskWindow } from './mask-window';
-import type { WordTokenizer } from './word-tokenizer';
+import type { MaskResult, Suggestion } from '../types';
+import type { MaskWindow } from '../window/mask-window';
+import type { WordTokenizer } from '../window/word-tokenizer';
 
 /**
  * Which candidates {@link rankSuggestions} keeps:

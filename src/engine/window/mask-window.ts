@@ -1,4 +1,4 @@
-import type { Span } from './types';
+import type { Span } from '../types';
 import type { WordTokenizer } from './word-tokenizer';
 
 /** Options for {@link buildWindow}. */

@@ -3,7 +3,7 @@
  * fenced blocks (``` or ~~~), indented blocks are left alone (prose indented
  * in lists is common), and inline code spans.
  */
-import type { Span } from './types';
+import type { Span } from '../engine/types';
 
 const FENCE = /^ {0,3}(`{3,}|~{3,})/;
 

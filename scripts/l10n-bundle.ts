@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 
-const repoRoot = path.resolve(__dirname, '../..');
+const repoRoot = path.resolve(__dirname, '..');
 export const BUNDLE = path.join(repoRoot, 'l10n', 'bundle.l10n.json');
 
 /** A translation call whose message is not a plain string literal: it cannot be translated. */

@@ -6,8 +6,8 @@ import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { FillMask } from './fill-mask';
 import { countNativeCalls, MaskedLm } from './masked-lm';
-import { type FromWorker, serializeError, type ToWorker } from './protocol';
-import type { Logger } from './types';
+import { type FromWorker, serializeError, type ToWorker } from '../protocol';
+import type { Logger } from '../types';
 
 const port = parentPort;
 if (!port) throw new Error('engine-worker must run as a worker thread');

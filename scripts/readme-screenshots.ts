@@ -7,10 +7,10 @@
 // With names, only those pictures are cropped (after an E2E run of some scenarios).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { screenshotDir } from '../e2e/workbench';
+import { screenshotDir } from '../test/e2e/workbench';
 import { crop, decodePng, encodePng } from './png';
 
-const outDir = path.resolve(__dirname, '../../media/screenshots');
+const outDir = path.resolve(__dirname, '../media/screenshots');
 
 /** Screenshot name -> the region to keep: x, y, width, height in pixels. */
 export const crops: Record<string, readonly [number, number, number, number]> = {

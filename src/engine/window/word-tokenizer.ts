@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Tokenizers from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
-import { ModelError } from './errors';
-import { LruCache } from './lru-cache';
+import { ModelError } from '../errors';
+import { LruCache } from '../lru-cache';
 
 // The package ships a CommonJS build (its `require` export) but only ESM type declarations,
 // which a CommonJS module may import for types alone.

@@ -2,7 +2,7 @@
 // on a blue rounded square, the middle one with an amber blank where a word
 // goes (a cloze). Deterministic; rerun after changing a colour or a shape.
 //
-//   npx tsx test/tools/make-icon.ts [OUT.png]
+//   npx tsx scripts/make-icon.ts [OUT.png]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodePng, type Image } from './png';
@@ -92,7 +92,7 @@ export function drawIcon(): Image {
 }
 
 if (require.main === module) {
-  const out = path.resolve(process.argv[2] ?? path.join(__dirname, '../../media/icon.png'));
+  const out = path.resolve(process.argv[2] ?? path.join(__dirname, '../media/icon.png'));
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const png = encodePng(drawIcon());
   fs.writeFileSync(out, png);

@@ -1,13 +1,14 @@
 import { type Embedding, embedText } from './embed';
-import { jointFill } from './joint-fill';
-import { LruCache } from './lru-cache';
-import { buildPairWindow } from './pair-window';
-import { buildWindow, type MaskWindow } from './mask-window';
+import { jointFill } from '../decode/joint-fill';
+import { LruCache } from '../lru-cache';
+import { buildPairWindow } from '../window/pair-window';
+import { buildWindow, type MaskWindow } from '../window/mask-window';
 import type { MaskedLm } from './masked-lm';
-import { matchCase, rankSuggestions } from './rank-suggestions';
-import type { FillRequest, MaskResult, ModelInfo, Suggestion, TargetScore } from './types';
-import { meanLogProb, scorePieces, searchWholeWords, type WholeWordSearch } from './whole-words';
-import { type CheckRequest, type CheckResult, checkWords } from './word-check';
+import { matchCase, rankSuggestions } from '../decode/rank-suggestions';
+import type { FillRequest, MaskResult, ModelInfo, Suggestion, TargetScore } from '../types';
+import { meanLogProb, scorePieces, searchWholeWords, type WholeWordSearch } from '../decode/whole-words';
+import type { CheckRequest, CheckResult } from '../types';
+import { checkWords } from './word-check';
 
 /**
  * The fill-mask pipeline inside the worker: document text and mask spans →

@@ -24,8 +24,8 @@ import {
   proxyAuthorization,
   proxyForUrl,
 } from './proxy-agent';
-import type { Logger } from './types';
-import { silentLogger } from './types';
+import type { Logger } from '../engine/types';
+import { silentLogger } from '../engine/types';
 
 /** How requests reach the network, and as whom. */
 export interface NetworkOptions {

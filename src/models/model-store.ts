@@ -16,7 +16,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DownloadError } from './download-error';
-import { ModelError } from './errors';
+import { ModelError } from '../engine/errors';
 import {
   type DownloadOptions,
   type DownloadProgress,
@@ -26,8 +26,8 @@ import {
   type NetworkOptions,
 } from './hub-download';
 import { type Catalogue, type CatalogueEntry, findCatalogueEntry, loadCatalogue } from './model-catalogue';
-import type { Logger } from './types';
-import { silentLogger } from './types';
+import type { Logger } from '../engine/types';
+import { silentLogger } from '../engine/types';
 
 /** The Hub used when neither the caller nor `HF_ENDPOINT` names another. */
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { e2eDir, repoRoot, runFolders, startCodeServer, stopEverything } from '../editor/run-code-server';
+import { e2eDir, repoRoot, runFolders, startCodeServer, stopEverything } from '../test/editor/run-code-server';
 
 const codeServerEntry = path.join(e2eDir, 'node_modules/code-server/out/node/entry.js');
 const sampleWorkspace = path.join(repoRoot, 'test/fixtures/try-it');

@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as Ort from 'onnxruntime-node';
-import { ModelError } from './errors';
-import { HIDDEN_STATE_OUTPUT, MASK_POSITIONS_INPUT, prepareHeadAtMask, removeRewrite } from './graph-rewrite';
-import type { Logger } from './types';
-import { WordTokenizer } from './word-tokenizer';
+import { ModelError } from '../errors';
+import { HIDDEN_STATE_OUTPUT, MASK_POSITIONS_INPUT, prepareHeadAtMask, removeRewrite } from '../graph/graph-rewrite';
+import type { Logger } from '../types';
+import { WordTokenizer } from '../window/word-tokenizer';
 
 /** Model files looked for in a model folder, in this order. */
 export const MODEL_FILE_CANDIDATES = [

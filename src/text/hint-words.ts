@@ -1,4 +1,4 @@
-import type { Span } from './types';
+import type { Span } from '../engine/types';
 
 /**
  * Which words of prose are worth checking for the unlikely-word hints, and

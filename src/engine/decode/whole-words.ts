@@ -1,7 +1,7 @@
-import type { MaskWindow } from './mask-window';
-import type { MaskedLm } from './masked-lm';
+import type { MaskWindow } from '../window/mask-window';
+import type { MaskedLm } from '../worker/masked-lm';
 import { logSumExp } from './rank-suggestions';
-import type { WordTokenizer } from './word-tokenizer';
+import type { WordTokenizer } from '../window/word-tokenizer';
 
 /**
  * Multi-piece words at one mask: a word the vocabulary splits into `k` pieces

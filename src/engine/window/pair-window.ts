@@ -1,5 +1,5 @@
 import { buildWindow, type MaskWindow, type WindowMask } from './mask-window';
-import type { Span } from './types';
+import type { Span } from '../types';
 import type { WordTokenizer } from './word-tokenizer';
 
 /** Options of {@link buildPairWindow}. */

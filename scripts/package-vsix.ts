@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { extractZip, zipEntries } from './zip-entries';
 
-const repoRoot = path.resolve(__dirname, '../..');
+const repoRoot = path.resolve(__dirname, '..');
 const stagingRoot = path.join(repoRoot, '.tmp/package');
 const outDir = path.join(repoRoot, 'dist-vsix');
 const ortNode = path.join(repoRoot, 'node_modules/onnxruntime-node');

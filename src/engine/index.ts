@@ -1,0 +1,12 @@
+/**
+ * The engine's one door: what the editor and the command line may use. The
+ * rest of `src/engine` (the worker, windows, decoding, the graph rewrite) is
+ * reached only through the {@link Engine} client.
+ */
+export { Engine, type EngineOptions, type EngineState, type EngineStats, type FillOptions, MAX_MASKS_PER_REQUEST } from './engine';
+export { CancelledError, isCancellation, ModelError, type ModelErrorCode, WorkerError } from './errors';
+export { LruCache } from './lru-cache';
+export type * from './types';
+export { silentLogger } from './types';
+export type { Embedding } from './worker/embed';
+export { findMaskTokens } from './window/mask-window';
