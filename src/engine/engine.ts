@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, ModelError, WorkerError } from './errors';
 import type { Embedding } from './worker/embed';
-import { deserializeError, type FromWorker, type LoadOptions, type ToWorker } from './protocol';
+import { type AnswerMessage, deserializeError, type FromWorker, isAnswerTo, type LoadOptions, type RequestKind, type RequestMessage, type RequestOf, type ResultOf, type ToWorker } from './protocol';
 import { type FillRequest, type Logger, type MaskResult, type ModelInfo, silentLogger } from './types';
 import type { CheckRequest, CheckResult } from './types';
 
@@ -105,14 +105,16 @@ export type EngineState =
   | { kind: 'error'; error: Error }
   | { kind: 'disposed' };
 
+/** A request waiting for the worker, or in flight. */
 interface Pending {
   id: number;
-  /** A fill request, the text of an `embed` call, or a `check` request. */
-  request: FillRequest | { embed: string } | { check: CheckRequest };
+  /** Posts the request to `worker`. */
+  post(worker: Worker): void;
   caller: string | undefined;
   background: boolean;
   signal: AbortSignal | undefined;
-  resolve(value: never): void;
+  /** Settles the caller's promise with the worker's answer. */
+  accept(answer: AnswerMessage): void;
   reject(error: Error): void;
   onAbort?: () => void;
   /** When it was posted to the worker (performance.now()). */
@@ -263,7 +265,7 @@ export class Engine {
     const { posted, offset } = cutForPosting(request);
     await this.load();
     if (signal?.aborted) throw new CancelledError('aborted');
-    const results = await this.enqueue<MaskResult[]>(posted, options);
+    const results = await this.enqueue('fill', posted, options);
     // Spans in a pair's second sentence are offsets into that sentence, which is never cut.
     return offset === 0 ? results : results.map((r) => (r.segment === 1 ? r : shiftResult(r, offset)));
   }
@@ -280,7 +282,7 @@ export class Engine {
     if (signal?.aborted) throw new CancelledError('aborted');
     await this.load();
     if (signal?.aborted) throw new CancelledError('aborted');
-    return this.enqueue<Embedding>({ embed: text }, options);
+    return this.enqueue('embed', { text }, options);
   }
 
   /**
@@ -301,7 +303,7 @@ export class Engine {
     const { posted, offset } = request.words.length === 0 ? { posted: { text: '', masks: [] }, offset: 0 } : cutForPosting({ text: request.text, masks: request.words });
     await this.load();
     if (signal?.aborted) throw new CancelledError('aborted');
-    const result = await this.enqueue<CheckResult>({ check: { ...request, text: posted.text, words: posted.masks } }, options);
+    const result = await this.enqueue('check', { ...request, text: posted.text, words: posted.masks }, options);
     if (offset === 0) return result;
     const shift = (span: { start: number; end: number }) => ({ start: span.start + offset, end: span.end + offset });
     return {
@@ -311,9 +313,9 @@ export class Engine {
     };
   }
 
-  private enqueue<T>(request: Pending['request'], options: FillOptions): Promise<T> {
+  private enqueue<K extends RequestKind>(kind: K, request: RequestOf<K>, options: FillOptions): Promise<ResultOf<K>> {
     const { caller, signal } = options;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<ResultOf<K>>((resolve, reject) => {
       if (caller !== undefined) {
         for (const queued of this.queue.filter((p) => p.caller === caller)) {
           this.removeQueued(queued);
@@ -321,8 +323,13 @@ export class Engine {
           queued.reject(new CancelledError('superseded'));
         }
       }
-      const background = options.priority === 'background';
-      const pending: Pending = { id: this.nextId++, request, caller, background, signal, resolve: resolve as (value: never) => void, reject };
+      const id = this.nextId++;
+      const message: RequestMessage<K> = { type: 'request', kind, id, request };
+      const accept = (answer: AnswerMessage) => {
+        if (isAnswerTo(kind, answer)) resolve(answer.result);
+        else reject(new WorkerError(`The inference worker answered a ${kind} request with a ${answer.kind} result`));
+      };
+      const pending: Pending = { id, post: (worker) => post(worker, message), caller, background: options.priority === 'background', signal, accept, reject };
       if (signal) {
         pending.onAbort = () => this.abort(pending);
         signal.addEventListener('abort', pending.onAbort, { once: true });
@@ -387,9 +394,7 @@ export class Engine {
         this.loadSettle = undefined;
         this.pump();
         return;
-      case 'result':
-      case 'embedding':
-      case 'checked':
+      case 'answer':
       case 'error': {
         if (message.type === 'error' && message.id === null) {
           const error = deserializeError(message.error);
@@ -410,9 +415,7 @@ export class Engine {
           this.counts.workerMs += message.workerMs;
         }
         this.finishInFlight();
-        if (message.type === 'result') pending.resolve(message.results as never);
-        else if (message.type === 'embedding') pending.resolve(message.embedding as never);
-        else if (message.type === 'checked') pending.resolve(message.result as never);
+        if (message.type === 'answer') pending.accept(message);
         else pending.reject(deserializeError(message.error));
         this.pump();
         return;
@@ -450,10 +453,7 @@ export class Engine {
     this.counts.posted++;
     this.outstanding++;
     pending.postedAt = performance.now();
-    const request = pending.request;
-    if ('embed' in request) post(this.worker, { type: 'embed', id: pending.id, text: request.embed });
-    else if ('check' in request) post(this.worker, { type: 'check', id: pending.id, request: request.check });
-    else post(this.worker, { type: 'fill', id: pending.id, request });
+    pending.post(this.worker);
   }
 
   /**
@@ -527,7 +527,7 @@ export class Engine {
   }
 }
 
-function post(worker: Worker, message: ToWorker): void {
+function post<K extends RequestKind>(worker: Worker, message: ToWorker | RequestMessage<K>): void {
   worker.postMessage(message);
 }
 

@@ -25,11 +25,18 @@ export class ModelError extends Error {
   }
 }
 
-/** A request that was cancelled by its AbortSignal or superseded by a newer one from the same caller. */
+/** Why a request was cancelled: its AbortSignal, a newer request from the same caller, or the engine's end. */
+export type CancelReason = 'aborted' | 'superseded' | 'disposed';
+
+/** A request that was cancelled by its AbortSignal, superseded by a newer one from the same caller, or cut off by `dispose`. */
 export class CancelledError extends Error {
   override readonly name = 'CancelledError';
-  constructor(readonly reason: 'aborted' | 'superseded' | 'disposed', message?: string) {
-    super(message ?? `Request ${reason}`);
+  constructor(
+    readonly reason: CancelReason,
+    message?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message ?? `Request ${reason}`, options);
   }
 }
 

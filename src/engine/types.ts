@@ -229,3 +229,9 @@ export interface CheckResult {
   /** Milliseconds the check took where it ran (in the worker: queueing and the round trip not included). */
   ms: number;
 }
+
+/** What `Engine.embed` is asked for. */
+export interface EmbedRequest {
+  /** The text to embed; a text longer than the model allows keeps its start. */
+  text: string;
+}

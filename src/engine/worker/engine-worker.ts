@@ -4,21 +4,29 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
+import { type AnswerMessage, type FromWorker, type RequestKind, type RequestMessage, type RequestOf, type ResultOf, serializeError, type ToWorker } from '../protocol';
+import type { Logger } from '../types';
 import { FillMask } from './fill-mask';
 import { countNativeCalls, MaskedLm } from './masked-lm';
-import { type FromWorker, serializeError, type ToWorker } from '../protocol';
-import type { Logger } from '../types';
 
 const port = parentPort;
 if (!port) throw new Error('engine-worker must run as a worker thread');
 
-const send = (message: FromWorker) => port.postMessage(message);
+// An answer of a generic kind `K` is one of FromWorker's answers; TypeScript cannot widen it by itself.
+const send = <K extends RequestKind>(message: FromWorker | AnswerMessage<K>) => port.postMessage(message);
 const logger: Logger = {
   trace: (message) => send({ type: 'log', level: 'trace', message }),
   debug: (message) => send({ type: 'log', level: 'debug', message }),
   info: (message) => send({ type: 'log', level: 'info', message }),
   warn: (message) => send({ type: 'log', level: 'warn', message }),
   error: (message) => send({ type: 'log', level: 'error', message: String(message) }),
+};
+
+/** How each kind of request of the table in protocol.ts is answered. */
+const handlers: { [K in RequestKind]: (model: FillMask, request: RequestOf<K>) => Promise<ResultOf<K>> } = {
+  fill: (model, request) => model.fill(request),
+  check: (model, request) => model.check(request),
+  embed: (model, request) => model.embed(request.text),
 };
 
 let fillMask: Promise<FillMask> | undefined;
@@ -46,26 +54,21 @@ async function handle(message: ToWorker): Promise<void> {
       // Nothing runs in onnxruntime now (messages are handled in order), so
       // the thread can end without taking the process down with it.
       return process.exit(0);
-    case 'embed':
-      return answer(message.id, async (model) => ({ type: 'embedding', id: message.id, embedding: await model.embed(message.text) }));
-    case 'check':
-      return answer(message.id, async (model) => ({ type: 'checked', id: message.id, result: await model.check(message.request) }));
-    case 'fill':
-      return answer(message.id, async (model) => ({ type: 'result', id: message.id, results: await model.fill(message.request) }));
+    case 'request':
+      return answer(message);
   }
 }
 
 /** Runs one request against the loaded model and sends its answer, or the error it threw, with the time it took. */
-async function answer(id: number, run: (model: FillMask) => Promise<DistributiveOmit<Answer, 'workerMs'>>): Promise<void> {
+async function answer<K extends RequestKind>(message: RequestMessage<K>): Promise<void> {
   const started = performance.now();
+  const { id, kind } = message;
   try {
     if (!fillMask) throw new Error('No model loaded');
-    const reply = await run(await fillMask);
-    send({ ...reply, workerMs: performance.now() - started } as Answer);
+    const handler: (model: FillMask, request: RequestOf<K>) => Promise<ResultOf<K>> = handlers[kind];
+    const result = await handler(await fillMask, message.request);
+    send<K>({ type: 'answer', kind, id, result, workerMs: performance.now() - started });
   } catch (error) {
     send({ type: 'error', id, error: serializeError(error), workerMs: performance.now() - started });
   }
 }
-
-type Answer = Extract<FromWorker, { workerMs: number }>;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
