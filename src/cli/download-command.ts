@@ -2,9 +2,10 @@
  * `cloze download [ID | owner/name[@revision]] [--cache-dir DIR]`: fetches a
  * model into the cache, verified and resumable, with a progress display.
  */
-import { type CommandArgs, type CommandContext, createCliStore, EXIT, reportError } from './command-support';
 import type { ModelStore } from '../models/model-store';
-import { createProgressReporter, formatBytes, type OutputStream } from './progress';
+import { formatBytes } from '../text/format-bytes';
+import { type CommandArgs, type CommandContext, commandStore, EXIT, type OutputStream, stringOption, UsageError } from './command';
+import { createProgressReporter } from './progress';
 
 /** One-line usage, for the main help. */
 export const DOWNLOAD_USAGE =
@@ -16,18 +17,13 @@ export const DOWNLOAD_USAGE =
  * `dir=$(cloze download)` works.
  * @param args - `positionals[0]`: the model (default: the catalogue's default);
  * `values['cache-dir']`: where to put it; `values.quiet`: no progress.
- * @returns 0 when the model is on disk, 1 on failure, 2 for a bad model name,
- * 130 when cancelled (Ctrl+C; run again to resume).
+ * @returns 0 when the model is on disk. A failure is thrown (see `reportError`:
+ * 1, 2 for a bad model name, 130 when cancelled by Ctrl+C; run again to resume).
  */
-export async function downloadCommand(
-  args: CommandArgs,
-  stdout: OutputStream,
-  stderr: OutputStream,
-  context: CommandContext = {},
-): Promise<number> {
+export async function downloadCommand(args: CommandArgs, context: CommandContext): Promise<number> {
+  const { stdout, stderr } = context;
   if (args.positionals.length > 1) {
-    stderr.write(`error: expected one model, got ${args.positionals.length}: ${args.positionals.join(' ')}\nusage: ${DOWNLOAD_USAGE}\n`);
-    return EXIT.usage;
+    throw new UsageError(`Expected one model, got ${args.positionals.length}: ${args.positionals.join(' ')}\nUsage: ${DOWNLOAD_USAGE}`);
   }
   let signal = context.signal;
   let removeSigint = (): void => undefined;
@@ -39,15 +35,23 @@ export async function downloadCommand(
     signal = controller.signal;
   }
   try {
-    const store = createCliStore(args, context);
+    const store = commandStore(args, context);
     const spec = args.positionals[0] ?? (await store.catalogue()).default;
     stdout.write(`${await obtainModel(store, spec, stderr, { signal, quiet: args.values.quiet === true, sayWhenPresent: true })}\n`);
     return EXIT.ok;
-  } catch (error) {
-    return reportError(error, stderr);
   } finally {
     removeSigint();
   }
+}
+
+/**
+ * The model folder a command runs on: `--model`, else `CLOZE_MODEL`, else the
+ * catalogue's default, downloaded first when it is not on disk.
+ */
+export async function commandModel(args: CommandArgs, context: CommandContext): Promise<string> {
+  const store = commandStore(args, context);
+  const spec = stringOption(args, 'model') ?? context.env.CLOZE_MODEL ?? (await store.catalogue()).default;
+  return obtainModel(store, spec, context.stderr, { signal: context.signal, quiet: args.values.quiet === true });
 }
 
 /**

@@ -1,24 +1,7 @@
 import { findMaskTokens, type MaskResult } from '../engine';
-import { type CommandContext, commandEngine, readCommandText, UsageError } from './command';
-
-/** Options of `cloze fill`, as parsed from the command line. */
-export interface FillArgs {
-  text: string | undefined;
-  file: string | undefined;
-  modelDir: string;
-  topK: number;
-  maxTokens: number;
-  threads: number | undefined;
-  json: boolean;
-  /** Several masks: fill them independently (the pipeline) rather than jointly. */
-  independent: boolean;
-  /** Also propose words of 2–3 vocabulary pieces. */
-  wholeWords: boolean;
-  /** Score these words at each mask instead of listing the model's candidates. */
-  targets: string[] | undefined;
-  /** The second sentence of a BERT sentence pair (`text` is the first). */
-  pair: string | undefined;
-}
+import { columns } from './columns';
+import { type CommandArgs, type CommandContext, commandEngine, EXIT, integerOption, readCommandText, stringOption, UsageError } from './command';
+import { commandModel } from './download-command';
 
 /**
  * `cloze fill`: predicts every mask token in the text and prints, per mask, the
@@ -27,38 +10,57 @@ export interface FillArgs {
  * are several, as the pipeline returns). Several masks are filled jointly
  * (most confident first, each step seeing the earlier choices) unless
  * `--independent` asks for the pipeline's behaviour. `--targets` prints each
- * target word's score instead; `--whole-words` adds words of several pieces.
+ * target word's score instead; `--whole-words` adds words of several pieces;
+ * `--pair` takes a second sentence (a BERT sentence pair).
  */
-export async function fillCommand(args: FillArgs, context: CommandContext): Promise<number> {
-  const text = readCommandText(args, context, 'cloze fill "What is [MASK] name?"');
-  const engine = commandEngine(args, context);
+export async function fillCommand(args: CommandArgs, context: CommandContext): Promise<number> {
+  const { positionals, values } = args;
+  if (values.pair) {
+    if (positionals.length !== 2) throw new UsageError(`Expected two sentences with --pair, got ${positionals.length}: cloze fill --pair "First sentence." "Second [MASK]."`);
+  } else if (positionals.length > 1) {
+    throw new UsageError(`Expected one TEXT argument, got ${positionals.length}: quote the sentence`);
+  }
+  const text = readCommandText(positionals[0], args, context, 'cloze fill "What is [MASK] name?"');
+  const topK = integerOption(args, 'top-k', 5);
+  const maxTokens = integerOption(args, 'max-tokens', 128);
+  const targets = targetsOption(stringOption(args, 'targets'));
+  const json = values.json === true;
+  const engine = commandEngine(await commandModel(args, context), args, context);
   try {
     const info = await engine.load();
     const masks = findMaskTokens(text, info.maskToken);
-    const pair = args.pair === undefined ? undefined : { text: args.pair, masks: findMaskTokens(args.pair, info.maskToken) };
+    const pair = values.pair ? { text: positionals[1], masks: findMaskTokens(positionals[1], info.maskToken) } : undefined;
     const count = masks.length + (pair?.masks.length ?? 0);
     if (count === 0) {
       throw new UsageError(`No ${info.maskToken} in the text: write ${info.maskToken} where a word should be predicted`);
     }
-    if (args.targets) {
-      const results = await engine.fill({ text, masks, pair, maxTokens: args.maxTokens, targets: args.targets });
-      context.stdout.write(args.json ? formatTargetsJson(results) : formatTargets(results));
-      return 0;
+    if (targets) {
+      const results = await engine.fill({ text, masks, pair, maxTokens, targets });
+      context.stdout.write(json ? formatTargetsJson(results) : formatTargets(results));
+      return EXIT.ok;
     }
-    const joint = count > 1 && !args.independent;
-    if (joint && args.wholeWords) {
+    const wholeWords = values['whole-words'] === true;
+    const joint = count > 1 && values.independent !== true;
+    if (joint && wholeWords) {
       throw new UsageError('--whole-words fills one mask at a time: add --independent when the text has several masks');
     }
-    const results = await engine.fill({ text, masks, pair, topK: args.topK, maxTokens: args.maxTokens, joint, wholeWords: args.wholeWords });
+    const results = await engine.fill({ text, masks, pair, topK, maxTokens, joint, wholeWords });
     if (joint) {
-      context.stdout.write(args.json ? formatJointJson(results) : formatJoint(results));
+      context.stdout.write(json ? formatJointJson(results) : formatJoint(results));
     } else {
-      context.stdout.write(args.json ? formatJson(results) : formatTables(results));
+      context.stdout.write(json ? formatJson(results) : formatTables(results));
     }
-    return 0;
+    return EXIT.ok;
   } finally {
     await engine.dispose();
   }
+}
+
+function targetsOption(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const words = raw.split(',').map((w) => w.trim());
+  if (words.some((w) => w.length === 0)) throw new UsageError(`Expected --targets to be words separated by commas, got \`${raw}\``);
+  return words;
 }
 
 function pipelineRows(result: MaskResult) {
@@ -133,21 +135,6 @@ function table(result: MaskResult): string {
   return columns(rows);
 }
 
-/** Columns padded to their widest cell; the last column is not padded. */
-function columns(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => displayWidth(r[c]))));
-  const lines = rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : pad(cell, widths[c]))).join('  '));
-  return lines.join('\n') + '\n';
-}
-
 function where(result: MaskResult): string {
   return `${result.segment === 1 ? 'sentence 2, ' : ''}offset ${result.span.start}`;
-}
-
-function displayWidth(text: string): number {
-  return [...text].length;
-}
-
-function pad(text: string, width: number): string {
-  return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
 }

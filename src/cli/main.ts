@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type Logger, ModelError, silentLogger } from '../engine';
-import { type CommandContext, UsageError } from './command';
-import { createCliStore, reportError as reportModelError } from './command-support';
-import { DOWNLOAD_USAGE, downloadCommand, obtainModel } from './download-command';
+import { version } from '../../package.json';
+import { type Logger, silentLogger } from '../engine';
+import { type Command, type CommandContext, EXIT, type OutputStream, reportError, UsageError } from './command';
+import { DOWNLOAD_USAGE, downloadCommand } from './download-command';
 import { embedCommand } from './embed-command';
 import { fillCommand } from './fill-command';
 import { MODELS_USAGE, modelsCommand } from './models-command';
@@ -40,6 +40,9 @@ Commands:
   ${DOWNLOAD_USAGE}
     --cache-dir DIR    where downloaded models live (default: the user cache folder)
 
+  --version            print the version
+  --help, -h           print this help
+
 Environment:
   CLOZE_MODEL          default for --model
   CLOZE_CACHE_DIR      default for --cache-dir
@@ -63,99 +66,47 @@ const OPTIONS = {
   quiet: { type: 'boolean', default: false },
   verbose: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
+  version: { type: 'boolean', default: false },
 } as const;
+
+type OptionName = keyof typeof OPTIONS;
+const MODEL_OPTIONS: readonly OptionName[] = ['model', 'cache-dir', 'quiet', 'threads'];
+
+/** Each command, and the options it takes besides `--help` and `--verbose`. */
+const COMMANDS: Record<string, { run: Command; options: readonly OptionName[] }> = {
+  fill: { run: fillCommand, options: [...MODEL_OPTIONS, 'file', 'top-k', 'max-tokens', 'json', 'independent', 'whole-words', 'targets', 'pair'] },
+  embed: { run: embedCommand, options: [...MODEL_OPTIONS, 'file', 'json'] },
+  models: { run: modelsCommand, options: ['cache-dir', 'json'] },
+  download: { run: downloadCommand, options: ['cache-dir', 'quiet'] },
+};
 
 /** Runs the command line `argv` (without node and script) and returns the exit code. */
 export async function main(argv: string[], context: CommandContext): Promise<number> {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-    const [command, ...rest] = positionals;
-    if (values.help || command === undefined || command === 'help') {
+    const { values, positionals, tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
+    const [name, ...rest] = positionals;
+    if (values.version) {
+      context.stdout.write(`${version}\n`);
+      return EXIT.ok;
+    }
+    if (values.help || name === undefined || name === 'help') {
       context.stdout.write(USAGE);
-      return command === undefined && !values.help ? 2 : 0;
+      return name === undefined && !values.help ? EXIT.usage : EXIT.ok;
+    }
+    const command = COMMANDS[name];
+    if (!command) throw new UsageError(`Unknown command \`${name}\``);
+    for (const token of tokens) {
+      if (token.kind !== 'option' || token.name === 'verbose') continue;
+      if (!command.options.includes(token.name as OptionName)) throw new UsageError(`\`cloze ${name}\` does not take ${token.rawName}`);
     }
     const logger = values.verbose ? stderrLogger(context.stderr) : context.logger;
-    switch (command) {
-      case 'fill':
-      case 'embed': {
-        if (values.pair && command === 'fill') {
-          if (rest.length !== 2) throw new UsageError(`Expected two sentences with --pair, got ${rest.length}: cloze fill --pair "First sentence." "Second [MASK]."`);
-        } else if (rest.length > 1) {
-          throw new UsageError(`Expected one TEXT argument, got ${rest.length}: quote the sentence`);
-        }
-        const store = createCliStore({ positionals: [], values }, { env: context.env, logger });
-        const spec = values.model ?? context.env.CLOZE_MODEL ?? (await store.catalogue()).default;
-        let modelDir: string;
-        try {
-          modelDir = await obtainModel(store, spec, context.stderr, { quiet: values.quiet });
-        } catch (error) {
-          return reportModelError(error, context.stderr);
-        }
-        if (command === 'embed') {
-          const threads = values.threads === undefined ? undefined : integerOption('--threads', values.threads, 1);
-          return await embedCommand({ text: rest[0], file: values.file, modelDir, threads, json: values.json }, { ...context, logger });
-        }
-        return await fillCommand(
-          {
-            text: rest[0],
-            file: values.file,
-            modelDir,
-            topK: integerOption('--top-k', values['top-k'], 5),
-            maxTokens: integerOption('--max-tokens', values['max-tokens'], 128),
-            threads: values.threads === undefined ? undefined : integerOption('--threads', values.threads, 1),
-            json: values.json,
-            independent: values.independent,
-            wholeWords: values['whole-words'],
-            targets: targetsOption(values.targets),
-            pair: values.pair ? rest[1] : undefined,
-          },
-          { ...context, logger },
-        );
-      }
-      case 'models':
-        return await modelsCommand({ positionals: rest, values }, context.stdout, context.stderr, { env: context.env, logger });
-      case 'download':
-        return await downloadCommand({ positionals: rest, values }, context.stdout, context.stderr, { env: context.env, logger });
-      default:
-        throw new UsageError(`Unknown command \`${command}\``);
-    }
+    return await command.run({ positionals: rest, values }, { ...context, logger });
   } catch (error) {
-    return reportError(error, context);
+    return reportError(error, context.stderr);
   }
 }
 
-function targetsOption(raw: string | undefined): string[] | undefined {
-  if (raw === undefined) return undefined;
-  const words = raw.split(',').map((w) => w.trim());
-  if (words.some((w) => w.length === 0)) throw new UsageError(`Expected --targets to be words separated by commas, got \`${raw}\``);
-  return words;
-}
-
-function integerOption(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value)) throw new UsageError(`Expected ${name} to be an integer, got \`${raw}\``);
-  return value;
-}
-
-function reportError(error: unknown, context: CommandContext): number {
-  if (error instanceof UsageError || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
-    context.stderr.write(`cloze: ${(error as Error).message}\nRun \`cloze --help\` for usage.\n`);
-    return 2;
-  }
-  if (error instanceof ModelError) {
-    context.stderr.write(`cloze: ${error.message}\n`);
-    return 1;
-  }
-  if (error instanceof RangeError || error instanceof TypeError) {
-    context.stderr.write(`cloze: ${error.message}\n`);
-    return 2;
-  }
-  context.stderr.write(`cloze: ${error instanceof Error ? error.message : String(error)}\n`);
-  return 1;
-}
-
-function stderrLogger(stderr: NodeJS.WritableStream): Logger {
+function stderrLogger(stderr: OutputStream): Logger {
   const write = (level: string) => (message: unknown) => stderr.write(`[${level}] ${String(message)}\n`);
   return { trace: write('trace'), debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

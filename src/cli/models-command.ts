@@ -3,16 +3,12 @@
  * licence, whether they are downloaded) and any other models in the cache.
  */
 import type { ModelListing } from '../models/model-store';
-import { type CommandArgs, type CommandContext, createCliStore, EXIT, reportError } from './command-support';
-import { formatBytes, type OutputStream } from './progress';
+import { formatBytes } from '../text/format-bytes';
+import { columns } from './columns';
+import { type CommandArgs, type CommandContext, commandStore, EXIT, UsageError } from './command';
 
 /** One-line usage, for the main help. */
 export const MODELS_USAGE = 'cloze models [--json] [--cache-dir DIR]   List known and downloaded models';
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
-}
 
 /** Size of a catalogue model: exact when downloaded, else the catalogue's (approximate) figures. */
 function catalogueSize(item: ModelListing['catalogue'][number]): string {
@@ -24,37 +20,30 @@ function catalogueSize(item: ModelListing['catalogue'][number]): string {
 /**
  * Runs `cloze models`.
  * @param args - `values.json`: print JSON instead of a table; `values['cache-dir']`: the cache to look in.
- * @returns the exit code: 0, or 1 when the catalogue cannot be read.
+ * @returns the exit code: 0 (errors, such as a catalogue that cannot be read, are thrown).
  */
-export async function modelsCommand(
-  args: CommandArgs,
-  stdout: OutputStream,
-  stderr: OutputStream,
-  context: CommandContext = {},
-): Promise<number> {
-  try {
-    const store = createCliStore(args, context);
-    const [listing, catalogue] = await Promise.all([store.list(), store.catalogue()]);
-    if (args.values.json === true) {
-      stdout.write(`${JSON.stringify({ cacheDir: store.cacheDir, default: catalogue.default, ...listing }, null, 2)}\n`);
-      return EXIT.ok;
-    }
-    const rows = [['ID', 'NAME', 'SIZE', 'LICENCE', 'DOWNLOADED']];
-    for (const item of listing.catalogue) {
-      const id = item.entry.id === catalogue.default ? `${item.entry.id} (default)` : item.entry.id;
-      rows.push([id, item.entry.displayName, catalogueSize(item), item.entry.licence, item.cached ? 'yes' : item.sizeOnDisk > 0 ? 'partly' : 'no']);
-    }
-    stdout.write(`${table(rows)}\n`);
-    if (listing.others.length > 0) {
-      stdout.write('\nOther models in the cache:\n');
-      const other = [['MODEL', 'SIZE', 'STATE']];
-      for (const item of listing.others) other.push([item.id, formatBytes(item.sizeOnDisk), item.complete ? 'complete' : 'incomplete (run `cloze download` again to resume)']);
-      stdout.write(`${table(other)}\n`);
-    }
-    stdout.write(`\nCache: ${store.cacheDir}\n`);
-    stdout.write('Download one with `cloze download ID`, or any Hub model with `cloze download owner/name[@revision]`.\n');
+export async function modelsCommand(args: CommandArgs, context: CommandContext): Promise<number> {
+  const { stdout } = context;
+  if (args.positionals.length > 0) throw new UsageError(`\`cloze models\` takes no arguments, got \`${args.positionals.join(' ')}\``);
+  const store = commandStore(args, context);
+  const [listing, catalogue] = await Promise.all([store.list(), store.catalogue()]);
+  if (args.values.json === true) {
+    stdout.write(`${JSON.stringify({ cacheDir: store.cacheDir, default: catalogue.default, ...listing }, null, 2)}\n`);
     return EXIT.ok;
-  } catch (error) {
-    return reportError(error, stderr);
   }
+  const rows = [['ID', 'NAME', 'SIZE', 'LICENCE', 'DOWNLOADED']];
+  for (const item of listing.catalogue) {
+    const id = item.entry.id === catalogue.default ? `${item.entry.id} (default)` : item.entry.id;
+    rows.push([id, item.entry.displayName, catalogueSize(item), item.entry.licence, item.cached ? 'yes' : item.sizeOnDisk > 0 ? 'partly' : 'no']);
+  }
+  stdout.write(columns(rows));
+  if (listing.others.length > 0) {
+    stdout.write('\nOther models in the cache:\n');
+    const other = [['MODEL', 'SIZE', 'STATE']];
+    for (const item of listing.others) other.push([item.id, formatBytes(item.sizeOnDisk), item.complete ? 'complete' : 'incomplete (run `cloze download` again to resume)']);
+    stdout.write(columns(other));
+  }
+  stdout.write(`\nCache: ${store.cacheDir}\n`);
+  stdout.write('Download one with `cloze download ID`, or any Hub model with `cloze download owner/name[@revision]`.\n');
+  return EXIT.ok;
 }

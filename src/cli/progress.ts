@@ -4,15 +4,7 @@
  */
 import { formatBytes } from '../text/format-bytes';
 import type { ModelProgress } from '../models/model-store';
-
-export { formatBytes };
-
-/** A stream the CLI writes to; `isTTY` and `columns` exist on terminals. */
-export interface OutputStream {
-  write(text: string): unknown;
-  isTTY?: boolean;
-  columns?: number;
-}
+import type { OutputStream } from './command';
 
 /** Receives progress events and draws them. */
 export interface ProgressReporter {

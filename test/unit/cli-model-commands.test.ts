@@ -5,10 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import type { CommandArgs } from '../../src/cli/command-support';
-import { downloadCommand } from '../../src/cli/download-command';
-import { modelsCommand } from '../../src/cli/models-command';
-import { createProgressReporter, formatBytes } from '../../src/cli/progress';
+import type { CommandArgs, CommandContext } from '../../src/cli/command';
+import { main } from '../../src/cli/main';
+import { createProgressReporter } from '../../src/cli/progress';
+import { silentLogger } from '../../src/engine/types';
+import { formatBytes } from '../../src/text/format-bytes';
 import type { Catalogue } from '../../src/models/model-catalogue';
 import { ModelStore } from '../../src/models/model-store';
 import type { ModelProgress } from '../../src/models/model-store';
@@ -91,19 +92,31 @@ describe('cloze download / cloze models', () => {
   });
   afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
+  /** Runs `cloze COMMAND` as the command line does (its option checks and error reporting included). */
   const run = async (
-    command: typeof downloadCommand,
+    command: 'download' | 'models',
     a: CommandArgs,
-    extra: Partial<Parameters<typeof downloadCommand>[3]> = {},
+    extra: Partial<CommandContext> = {},
   ): Promise<{ code: number; out: string; err: string }> => {
     const out = new Capture();
     const err = new Capture();
-    const code = await command(a, out, err, { env, packageRoot: root, signal: new AbortController().signal, ...extra });
+    const flags = Object.entries(a.values).flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, String(value)]));
+    const context: CommandContext = {
+      stdout: out,
+      stderr: err,
+      readStdin: () => '',
+      logger: silentLogger,
+      env,
+      packageRoot: root,
+      signal: new AbortController().signal,
+      ...extra,
+    };
+    const code = await main([command, ...a.positionals, ...flags], context);
     return { code, out: out.text, err: err.text };
   };
 
   it('downloads the default model, printing its folder on stdout and progress lines on stderr', async () => {
-    const { code, out, err } = await run(downloadCommand, args());
+    const { code, out, err } = await run('download', args());
     assert.equal(code, 0, err);
     const dir = out.trim();
     assert.equal(dir, path.join(cacheDir, 'org--tiny', JSON.parse(fs.readFileSync(path.join(root, 'models', 'catalogue.json'), 'utf8')).models[0].revision, 'onnx--model_quantized'));
@@ -113,26 +126,26 @@ describe('cloze download / cloze models', () => {
     assert.doesNotMatch(err, /\r/, 'no carriage returns when stderr is not a terminal');
     assert.match(err, /Done: 2 files, 307 kB, verified/);
 
-    const again = await run(downloadCommand, args(['tiny']));
+    const again = await run('download', args(['tiny']));
     assert.equal(again.code, 0);
     assert.match(again.err, /already downloaded/);
     assert.equal(again.out.trim(), dir);
   });
 
   it('downloads a Hub repository given as owner/name', async () => {
-    const { code, out } = await run(downloadCommand, args(['org/hub-only']));
+    const { code, out } = await run('download', args(['org/hub-only']));
     assert.equal(code, 0);
     assert.ok(fs.existsSync(path.join(out.trim(), 'manifest.json')));
   });
 
   it('explains a wrong model id (404) and exits 1', async () => {
-    const { code, err } = await run(downloadCommand, args(['org/missing']));
+    const { code, err } = await run('download', args(['org/missing']));
     assert.equal(code, 1);
-    assert.match(err, /error: Not found \(HTTP 404\).*repository does not exist.*owner\/name@revision/s);
+    assert.match(err, /cloze: Not found \(HTTP 404\).*repository does not exist.*owner\/name@revision/s);
   });
 
   it('rejects an unknown catalogue id with the list of ids and exits 2', async () => {
-    const { code, err } = await run(downloadCommand, args(['nonsense']));
+    const { code, err } = await run('download', args(['nonsense']));
     assert.equal(code, 2);
     assert.match(err, /catalogue id \(tiny, other\)/);
   });
@@ -141,7 +154,7 @@ describe('cloze download / cloze models', () => {
     const closed = await startHubServer();
     await closed.close();
     env.HF_ENDPOINT = closed.url;
-    const { code, err } = await run(downloadCommand, args(['tiny']));
+    const { code, err } = await run('download', args(['tiny']));
     assert.equal(code, 1);
     assert.match(err, /Cannot connect to 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
     assert.match(err, /--model \/path\/to\/folder/);
@@ -151,14 +164,14 @@ describe('cloze download / cloze models', () => {
 
   it('explains a server failure as temporary', async () => {
     hub.setFault('onnx/model_quantized.onnx', { kind: 'status', status: 502 });
-    const { code, err } = await run(downloadCommand, args(['tiny']));
+    const { code, err } = await run('download', args(['tiny']));
     assert.equal(code, 1);
     assert.match(err, /HTTP 502.*try again in a few minutes/);
   });
 
   it('explains a checksum mismatch', async () => {
     hub.setFault('onnx/model_quantized.onnx', { kind: 'corrupt' });
-    const { code, err } = await run(downloadCommand, args(['tiny']));
+    const { code, err } = await run('download', args(['tiny']));
     assert.equal(code, 1);
     assert.match(err, /failed its checksum.*Try again/s);
   });
@@ -175,7 +188,7 @@ describe('cloze download / cloze models', () => {
           },
         }),
     });
-    const { code, err } = await run(downloadCommand, args(['tiny']), { store: full });
+    const { code, err } = await run('download', args(['tiny']), { store: full });
     assert.equal(code, 1);
     assert.match(err, /disk is full.*CLOZE_CACHE_DIR/s);
   });
@@ -185,11 +198,11 @@ describe('cloze download / cloze models', () => {
     try {
       gated.addRepo('org/private', { 'model.onnx': MODEL, 'tokenizer.json': '{}' });
       env.HF_ENDPOINT = gated.url;
-      const without = await run(downloadCommand, args(['org/private']));
+      const without = await run('download', args(['org/private']));
       assert.equal(without.code, 1);
       assert.match(without.err, /HTTP 401.*HF_TOKEN/s);
       env.HF_TOKEN = TOKEN;
-      const withToken = await run(downloadCommand, args(['org/private']));
+      const withToken = await run('download', args(['org/private']));
       assert.equal(withToken.code, 0, withToken.err);
       assert.doesNotMatch(withToken.err + withToken.out, new RegExp(TOKEN));
     } finally {
@@ -207,13 +220,13 @@ describe('cloze download / cloze models', () => {
         controller.abort();
       }
     }, 2);
-    const cancelled = await run(downloadCommand, args(['tiny']), { signal: controller.signal });
+    const cancelled = await run('download', args(['tiny']), { signal: controller.signal });
     clearInterval(watch);
     assert.equal(cancelled.code, 130);
     assert.match(cancelled.err, /Cancelled\. Run the same command again to resume/);
 
     hub.requests.length = 0;
-    const resumed = await run(downloadCommand, args(['tiny']));
+    const resumed = await run('download', args(['tiny']));
     assert.equal(resumed.code, 0, resumed.err);
     assert.match(resumed.err, /resuming at \d+ kB/);
     const cdn = hub.requests.find((r) => r.server === 'cdn');
@@ -221,9 +234,9 @@ describe('cloze download / cloze models', () => {
   });
 
   it('lists the catalogue with sizes, licences and what is downloaded, plus other cached models', async () => {
-    await run(downloadCommand, args(['tiny']));
-    await run(downloadCommand, args(['org/hub-only']));
-    const { code, out } = await run(modelsCommand, args());
+    await run('download', args(['tiny']));
+    await run('download', args(['org/hub-only']));
+    const { code, out } = await run('models', args());
     assert.equal(code, 0);
     const lines = out.split('\n');
     assert.match(lines[0], /^ID\s+NAME\s+SIZE\s+LICENCE\s+DOWNLOADED$/);
@@ -234,7 +247,7 @@ describe('cloze download / cloze models', () => {
   });
 
   it('prints JSON with --json', async () => {
-    const { code, out } = await run(modelsCommand, args([], { json: true }));
+    const { code, out } = await run('models', args([], { json: true }));
     assert.equal(code, 0);
     const data = JSON.parse(out);
     assert.equal(data.default, 'tiny');
@@ -245,7 +258,7 @@ describe('cloze download / cloze models', () => {
   it('takes --cache-dir over CLOZE_CACHE_DIR', async () => {
     const other = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-cli-other-'));
     try {
-      const { out } = await run(downloadCommand, args(['tiny'], { 'cache-dir': other }));
+      const { out } = await run('download', args(['tiny'], { 'cache-dir': other }));
       assert.ok(out.startsWith(other));
     } finally {
       fs.rmSync(other, { recursive: true, force: true });

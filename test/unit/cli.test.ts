@@ -85,6 +85,22 @@ describe('cloze fill', { skip: !fs.existsSync(CLI) && 'run `npm run build` first
     assert.equal((await cloze(['fill', 'a [MASK]', '--frobnicate'])).code, 2);
     assert.equal((await cloze(['frobnicate'])).code, 2);
   });
+
+  test('rejects an option the command does not take, naming both', async () => {
+    const { code, stderr } = await cloze(['models', '--pair']);
+    assert.equal(code, 2);
+    assert.match(stderr, /^cloze: `cloze models` does not take --pair$/m);
+    const embed = await cloze(['embed', 'some text', '--model', TINY, '--top-k', '3']);
+    assert.equal(embed.code, 2);
+    assert.match(embed.stderr, /`cloze embed` does not take --top-k/);
+  });
+
+  test('--version prints the package version', async () => {
+    const { code, stdout } = await cloze(['--version']);
+    assert.equal(code, 0);
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
+    assert.equal(stdout, `${version}\n`);
+  });
 });
 
 describe('cloze fill without --model', { skip: !fs.existsSync(CLI) && 'run `npm run build` first' }, () => {
