@@ -1,17 +1,50 @@
+/**
+ * The planted tiny model (test/fixtures/make-models.ts --tiny) and the one
+ * way unit tests load it: through an {@link Engine} ({@link tinyEngine}) or
+ * in process ({@link useTinyModel}). Both keep the rewritten graph in one
+ * temporary folder per test process, never in the committed fixture folder.
+ */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before } from 'node:test';
-import { FillMask } from '../../src/engine/worker/fill-mask';
-import { findMaskTokens } from '../../src/engine/window/mask-window';
-import { MaskedLm, type MaskedLmOptions } from '../../src/engine/worker/masked-lm';
+import { Engine, type EngineOptions } from '../../src/engine/engine';
 import { silentLogger } from '../../src/engine/types';
+import { findMaskTokens } from '../../src/engine/window/mask-window';
+import { FillMask } from '../../src/engine/worker/fill-mask';
+import { MaskedLm, type MaskedLmOptions } from '../../src/engine/worker/masked-lm';
 
-/** The planted tiny model (test/fixtures/make-models.ts --tiny). */
+/** The planted tiny model's folder. */
 export const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
 
 /** The typed `[MASK]` spans of `text`. */
 export const masksOf = (text: string) => findMaskTokens(text, '[MASK]');
+
+let sharedGraphCache: string | undefined;
+
+/**
+ * This test process's folder for rewritten graphs: made on first use,
+ * removed when the process exits. The tiny model is rewritten once per
+ * process, and nothing is written beside the committed fixture.
+ */
+export function testGraphCache(): string {
+  if (sharedGraphCache === undefined) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-test-graphs-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    sharedGraphCache = dir;
+  }
+  return sharedGraphCache;
+}
+
+/** An engine on the tiny model (one thread, graphs in {@link testGraphCache}); `options` override. The caller disposes it. */
+export function tinyEngine(options: Partial<EngineOptions> = {}): Engine {
+  return new Engine({ modelDir: TINY, threads: 1, graphCacheDir: testGraphCache(), ...options });
+}
+
+/** Loads the tiny model in process (graphs in {@link testGraphCache}). The caller releases it. */
+export function loadTinyLm(options: Omit<MaskedLmOptions, 'graphCacheDir'> = {}): Promise<MaskedLm> {
+  return MaskedLm.load(TINY, 1, silentLogger, { ...options, graphCacheDir: testGraphCache() });
+}
 
 /** What {@link useTinyModel} hands its suite once `before` has run. */
 export interface TinyModel {
@@ -20,21 +53,17 @@ export interface TinyModel {
 }
 
 /**
- * Loads the planted model in the calling suite's `before` hook (its
- * rewritten graph in a fresh temporary folder) and frees it in `after`.
- * Read the fields inside tests, not at suite definition time.
+ * Loads the planted model in the calling suite's `before` hook and frees it
+ * in `after`. Read the fields inside tests, not at suite definition time.
  */
 export function useTinyModel(options: Omit<MaskedLmOptions, 'graphCacheDir'> = {}): TinyModel {
   const model = {} as TinyModel;
-  let cacheDir = '';
   before(async () => {
-    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-graphs-'));
-    model.lm = await MaskedLm.load(TINY, 1, silentLogger, { ...options, graphCacheDir: cacheDir });
+    model.lm = await loadTinyLm(options);
     model.fillMask = new FillMask(model.lm, 8);
   });
   after(async () => {
     await model.lm?.release();
-    fs.rmSync(cacheDir, { recursive: true, force: true });
   });
   return model;
 }

@@ -3,14 +3,13 @@
 // TypeError/RangeError, and in bounded time. The editor-side counterparts are
 // in test/editor/suite/robustness.test.ts.
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Engine, MAX_MASKS_PER_REQUEST } from '../../src/engine/engine';
+import { type Engine, MAX_MASKS_PER_REQUEST } from '../../src/engine/engine';
+import { TINY, tinyEngine } from '../helpers/tiny-model';
 import { findMaskTokens } from '../../src/engine/window/mask-window';
 import type { FillRequest, MaskResult, Span } from '../../src/engine/types';
 import { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 
-const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
 /** Proves there was no hang; far above what any of these requests takes. */
 const NO_HANG_MS = 10_000;
 
@@ -40,7 +39,7 @@ describe('bad and extreme input to the engine', () => {
     }
   };
   before(async () => {
-    engine = new Engine({ modelDir: TINY, threads: 1 });
+    engine = tinyEngine();
     await engine.load();
   });
   after(() => engine.dispose());

@@ -1,33 +1,23 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { embedText } from '../../src/engine/worker/embed';
 import { Engine } from '../../src/engine/engine';
+import { loadTinyLm, testGraphCache, TINY, tinyEngine, useTinyModel } from '../helpers/tiny-model';
 import { ModelError } from '../../src/engine/errors';
 import { HIDDEN_STATE_OUTPUT, rewriteHeadAtMask } from '../../src/engine/graph/graph-rewrite';
 import { MaskedLm } from '../../src/engine/worker/masked-lm';
 import { silentLogger } from '../../src/engine/types';
 
-const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
 const HIDDEN_SIZE = (JSON.parse(fs.readFileSync(path.join(TINY, 'config.json'), 'utf8')) as { hidden_size: number }).hidden_size;
 
 describe('feature extraction (embed)', () => {
-  let lm: MaskedLm;
-  let cacheDir: string;
-  before(async () => {
-    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-graphs-'));
-    lm = await MaskedLm.load(TINY, 1, silentLogger, { graphCacheDir: cacheDir });
-  });
-  after(async () => {
-    await lm.release();
-    fs.rmSync(cacheDir, { recursive: true, force: true });
-  });
+  const tiny = useTinyModel();
 
   test('the rewrite exposes the last encoder LayerNorm as an extra output', () => {
-    const file = path.join(cacheDir, 'exposed.onnx');
+    const file = path.join(testGraphCache(), 'exposed.onnx');
     rewriteHeadAtMask(path.join(TINY, 'model.onnx'), { model: file, data: `${file}.data`, dataLocation: 'exposed.onnx.data' });
     const graph = onnx.ModelProto.decode(fs.readFileSync(file)).graph as onnx.GraphProto;
     assert.deepEqual(graph.output.map((o) => o.name), ['logits', HIDDEN_STATE_OUTPUT]);
@@ -37,9 +27,9 @@ describe('feature extraction (embed)', () => {
   });
 
   test('gives hidden-size floats, the same each time, different for different texts', async () => {
-    const a = await embedText(lm, 'the cat drinks milk .');
-    const again = await embedText(lm, 'the cat drinks milk .');
-    const b = await embedText(lm, 'paris is the capital of france .');
+    const a = await embedText(tiny.lm, 'the cat drinks milk .');
+    const again = await embedText(tiny.lm, 'the cat drinks milk .');
+    const b = await embedText(tiny.lm, 'paris is the capital of france .');
     assert.equal(a.vector.length, HIDDEN_SIZE);
     assert.equal(a.tokens, 7);
     assert.equal(a.truncated, false);
@@ -50,27 +40,27 @@ describe('feature extraction (embed)', () => {
 
   test('is the mean of the exposed hidden states over the tokens', async () => {
     const text = 'red sweet strawberries .';
-    const ids = lm.tokenizer.encode(text);
-    const { data, length, hidden } = await lm.hiddenStates(ids);
+    const ids = tiny.lm.tokenizer.encode(text);
+    const { data, length, hidden } = await tiny.lm.hiddenStates(ids);
     assert.deepEqual([length, hidden], [ids.length, HIDDEN_SIZE]);
     const manual = Array.from({ length: hidden }, (_, d) => {
       let sum = 0;
       for (let t = 0; t < length; t++) sum += data[t * hidden + d];
       return sum / length;
     });
-    const { vector } = await embedText(lm, text);
+    const { vector } = await embedText(tiny.lm, text);
     assert.ok(Math.max(...vector.map((v, d) => Math.abs(v - manual[d]))) < 1e-6);
   });
 
   test('the hidden state does not depend on the batch or the fill pass', async () => {
-    const ids = lm.tokenizer.encode('the sky is blue .');
-    const first = await lm.hiddenStates(ids);
-    await lm.logitsAt({ inputIds: lm.tokenizer.encode('the sky is [MASK] .'), maskPositions: [4] });
-    assert.deepEqual(await lm.hiddenStates(ids), first);
+    const ids = tiny.lm.tokenizer.encode('the sky is blue .');
+    const first = await tiny.lm.hiddenStates(ids);
+    await tiny.lm.logitsAt({ inputIds: tiny.lm.tokenizer.encode('the sky is [MASK] .'), maskPositions: [4] });
+    assert.deepEqual(await tiny.lm.hiddenStates(ids), first);
   });
 
   test('keeps the closing special token when the text is too long', async () => {
-    const { tokens, truncated } = await embedText(lm, 'the cat '.repeat(100));
+    const { tokens, truncated } = await embedText(tiny.lm, 'the cat '.repeat(100));
     assert.equal(tokens, 128);
     assert.equal(truncated, true);
   });
@@ -88,13 +78,12 @@ describe('feature extraction (embed)', () => {
 describe('Engine.embed through the worker', () => {
   let engine: Engine;
   before(() => {
-    engine = new Engine({ modelDir: TINY, threads: 1 });
+    engine = tinyEngine();
   });
   after(() => engine.dispose());
 
   test('returns the same vector as in-process, and fill still works between embeds', async () => {
-    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-graphs-'));
-    const lm = await MaskedLm.load(TINY, 1, silentLogger, { graphCacheDir: cacheDir });
+    const lm = await loadTinyLm();
     try {
       const local = await embedText(lm, 'the grass is green .');
       const remote = await engine.embed('the grass is green .');
@@ -105,7 +94,6 @@ describe('Engine.embed through the worker', () => {
       await assert.rejects(engine.embed(42 as unknown as string), TypeError);
     } finally {
       await lm.release();
-      fs.rmSync(cacheDir, { recursive: true, force: true });
     }
   });
 });

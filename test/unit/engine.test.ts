@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { Engine } from '../../src/engine/engine';
+import { tinyEngine } from '../helpers/tiny-model';
 import { CancelledError, ModelError, WorkerError } from '../../src/engine/errors';
 import { findMaskTokens } from '../../src/engine/window/mask-window';
 import { recordingLogger } from '../helpers/recording-logger';
@@ -35,7 +36,7 @@ function tempCopy(t: { after: (fn: () => void) => void }): string {
 describe('engine on the planted model', () => {
   let engine: Engine;
   before(() => {
-    engine = new Engine({ modelDir: TINY, threads: 1 });
+    engine = tinyEngine();
   });
   after(() => engine.dispose());
 
@@ -130,7 +131,7 @@ describe('engine on the planted model', () => {
 describe('parity with the transformers.js fill-mask pipeline', () => {
   test('same top-5 ids and scores within 1e-5 on every planted sentence', async () => {
     const peer = await loadPeerFillMask(TINY);
-    const engine = new Engine({ modelDir: TINY, threads: 1 });
+    const engine = tinyEngine();
     try {
       for (const { text } of answers) {
         const expected = (await peer(text, { top_k: 5 })) as { score: number; token: number; token_str: string }[];
@@ -236,7 +237,7 @@ describe('engine errors and lifecycle', () => {
   });
 
   test('dispose rejects pending requests as cancelled and ends the worker', async () => {
-    const engine = new Engine({ modelDir: TINY, threads: 1 });
+    const engine = tinyEngine();
     const rejected = assert.rejects(engine.fill({ text, masks: masksOf(text) }), CancelledError);
     await engine.dispose();
     await rejected;
@@ -245,7 +246,7 @@ describe('engine errors and lifecycle', () => {
   });
 
   test('a worker that crashes mid-request gives a clear error, and the next request restarts it', async () => {
-    const engine = new Engine({ modelDir: TINY, threads: 1, workerScript: FAULTY_WORKER });
+    const engine = tinyEngine({ workerScript: FAULTY_WORKER });
     const crash = 'CRASH the cat drinks [MASK] .';
     await assert.rejects(engine.fill({ text: crash, masks: masksOf(crash) }), (e: unknown) => e instanceof WorkerError && /exited with code 3/.test(e.message));
     const [result] = await engine.fill({ text, masks: masksOf(text) });
@@ -255,7 +256,7 @@ describe('engine errors and lifecycle', () => {
 
   test('a worker that times out inside onnxruntime is left to finish and exit, not terminated', async () => {
     const logger = recordingLogger();
-    const engine = new Engine({ modelDir: TINY, threads: 1, workerScript: FAULTY_WORKER, requestTimeoutMs: 1000, logger });
+    const engine = tinyEngine({ workerScript: FAULTY_WORKER, requestTimeoutMs: 1000, logger });
     const slow = 'SLOWNATIVE the cat drinks [MASK] .';
     await assert.rejects(engine.fill({ text: slow, masks: masksOf(slow) }), (e: unknown) => e instanceof WorkerError && /did not answer within 1000 ms/.test(e.message));
     assert.match(logger.text(), /inside onnxruntime: it is left to finish that call and exit/);
@@ -266,7 +267,7 @@ describe('engine errors and lifecycle', () => {
   });
 
   test('a hung worker is terminated after the timeout, and the next request restarts it', async () => {
-    const engine = new Engine({ modelDir: TINY, threads: 1, workerScript: FAULTY_WORKER, requestTimeoutMs: 1500 });
+    const engine = tinyEngine({ workerScript: FAULTY_WORKER, requestTimeoutMs: 1500 });
     const hang = 'HANG the cat drinks [MASK] .';
     const started = Date.now();
     await assert.rejects(engine.fill({ text: hang, masks: masksOf(hang) }), (e: unknown) => e instanceof WorkerError && /did not answer within 1500 ms/.test(e.message));

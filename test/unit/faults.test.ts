@@ -13,8 +13,8 @@ import { Engine } from '../../src/engine/engine';
 import { ModelError, WorkerError } from '../../src/engine/errors';
 import { findMaskTokens } from '../../src/engine/window/mask-window';
 import { recordingLogger } from '../helpers/recording-logger';
+import { testGraphCache, TINY } from '../helpers/tiny-model';
 
-const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
 const FAULTY_WORKER = path.join(__dirname, '../fixtures/faulty-worker.ts');
 const text = 'the cat drinks [MASK] .';
 const request = { text, masks: findMaskTokens(text, '[MASK]') };
@@ -110,7 +110,7 @@ describe('faults in the engine\'s lifetime', () => {
       const { Engine } = require(${JSON.stringify(path.join(__dirname, '../../src/engine/engine'))});
       (async () => {
         for (let i = 0; i < 40; i++) {
-          const engine = new Engine({ modelDir: ${JSON.stringify(TINY)}, threads: 2, workerScript: ${JSON.stringify(builtWorker)} });
+          const engine = new Engine({ modelDir: ${JSON.stringify(TINY)}, threads: 2, workerScript: ${JSON.stringify(builtWorker)}, graphCacheDir: ${JSON.stringify(testGraphCache())} });
           await engine.fill({ text: 'the dog chases the cat .', masks: [{ start: 19, end: 22 }] });
           const answer = engine.fill({ text: 'the dog chases the cat .', masks: [{ start: 4, end: 7 }] }).catch((e) => e);
           const posted = engine.stats.posted;

@@ -3,13 +3,12 @@
 // window's own mapping is fuzzed in mask-window.test.ts; this checks what a
 // caller relies on — the answer's ranges — through the real worker.
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { Engine } from '../../src/engine/engine';
+import type { Engine } from '../../src/engine/engine';
+import { tinyEngine } from '../helpers/tiny-model';
 import type { MaskResult, Span } from '../../src/engine/types';
 
-const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
 const RUNS = 300;
 
 /** A piece of a document: context, or a span to predict (a typed mask or a word to replace). */
@@ -53,7 +52,7 @@ const splitsPair = (text: string, at: number) => at > 0 && at < text.length && i
 describe('engine fuzzing: random Unicode text and mask spans through the worker', () => {
   let engine: Engine;
   before(async () => {
-    engine = new Engine({ modelDir: TINY, threads: 1 });
+    engine = tinyEngine();
     await engine.load();
   });
   after(() => engine.dispose());

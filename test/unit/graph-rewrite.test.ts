@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
-import { Engine } from '../../src/engine/engine';
+import { tinyEngine } from '../helpers/tiny-model';
 import { prepareHeadAtMask } from '../../src/engine/graph/graph-rewrite';
 import { MaskedLm } from '../../src/engine/worker/masked-lm';
 import { buildBertGraph } from '../fixtures/model-gen/bert-graph';
@@ -167,7 +167,7 @@ describe('head-at-mask rewrite gives the stock graph\'s results', () => {
 
   test('the planted answers come out of the rewritten graph through the engine', async () => {
     const cacheDir = path.join(root, 'engine-cache');
-    const engine = new Engine({ modelDir: TINY, threads: 1, graphCacheDir: cacheDir });
+    const engine = tinyEngine({ graphCacheDir: cacheDir });
     try {
       assert.equal((await engine.load()).graph, 'head-at-mask');
       for (const { text, top1 } of answers) {

@@ -2,14 +2,13 @@
 // one before. The worker should run a handful, memory should stay flat, and no
 // promise may be left rejected without a handler.
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
-import { Engine } from '../../src/engine/engine';
+import type { Engine } from '../../src/engine/engine';
+import { tinyEngine } from '../helpers/tiny-model';
 import { CancelledError } from '../../src/engine/errors';
 import type { MaskResult } from '../../src/engine/types';
 
-const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
 const REQUESTS = 500;
 const MB = 1024 * 1024;
 
@@ -53,7 +52,7 @@ describe(`load: ${REQUESTS} requests as typing`, () => {
   const onUnhandled = (reason: unknown) => unhandled.push(reason);
   before(async () => {
     process.on('unhandledRejection', onUnhandled);
-    engine = new Engine({ modelDir: TINY, threads: 1 });
+    engine = tinyEngine();
     await engine.load();
   });
   after(async () => {

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Engine } from '../../src/engine/engine';
 import { buildPairWindow } from '../../src/engine/window/pair-window';
 import { WordTokenizer } from '../../src/engine/window/word-tokenizer';
-import { masksOf, TINY, useTinyModel } from '../helpers/tiny-model';
+import { masksOf, TINY, tinyEngine, useTinyModel } from '../helpers/tiny-model';
 
 describe('buildPairWindow', () => {
   const tokenizer = WordTokenizer.fromFolder(TINY);
@@ -78,7 +77,7 @@ describe('sentence pairs through the engine', () => {
   });
 
   test('Engine.fill maps pair results, masks only in the second sentence allowed', async () => {
-    const engine = new Engine({ modelDir: TINY, threads: 1 });
+    const engine = tinyEngine();
     try {
       const b = 'the sky is [MASK] .';
       const results = await engine.fill({ text: 'the grass is wet .', masks: [], pair: { text: b, masks: masksOf(b) }, topK: 2 });

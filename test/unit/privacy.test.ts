@@ -86,7 +86,7 @@ describe('privacy: no network with a local model, nothing written by telemetry',
 
   test('the engine on a local model folder attempts no connection at all, in the main thread or the worker, and leaves no telemetry', async (t) => {
     const { home, tmp } = sandbox(t);
-    const run = await runWatched([ENGINE_CHILD, TINY, SENTENCE], { HOME: home, TMPDIR: tmp });
+    const run = await runWatched([ENGINE_CHILD, TINY, SENTENCE, path.join(tmp, 'graphs')], { HOME: home, TMPDIR: tmp });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout.trim(), 'milk');
     assert.ok(threadsWatched(run) >= 2, `watched ${threadsWatched(run)} thread(s): the worker was not`);
@@ -108,7 +108,7 @@ describe('privacy: no network with a local model, nothing written by telemetry',
   test('strace: not even native code opens an internet socket (engine on a local folder)', { skip: strace.status !== 0 && 'strace is not available here' }, async (t) => {
     const { home, tmp } = sandbox(t);
     const trace = path.join(tmp, 'strace.txt');
-    const run = await runWatched([ENGINE_CHILD, TINY, SENTENCE], { HOME: home, TMPDIR: tmp }, ['strace', '-f', '-qq', '-e', 'trace=socket,connect', '-o', trace]);
+    const run = await runWatched([ENGINE_CHILD, TINY, SENTENCE, path.join(tmp, 'graphs')], { HOME: home, TMPDIR: tmp }, ['strace', '-f', '-qq', '-e', 'trace=socket,connect', '-o', trace]);
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout.trim(), 'milk');
     const calls = fs.readFileSync(trace, 'utf8').split('\n').filter((l) => /AF_INET6?\b/.test(l));

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Engine } from '../../src/engine/engine';
-import { masksOf, TINY, useTinyModel } from '../helpers/tiny-model';
+import type { Engine } from '../../src/engine/engine';
+import { masksOf, tinyEngine, useTinyModel } from '../helpers/tiny-model';
 
 
 function logSoftmaxAt(row: Float32Array, id: number): number {
@@ -126,7 +126,7 @@ describe('whole-word candidates and targets on the planted model', () => {
 describe('whole words through the worker', () => {
   let engine: Engine;
   before(() => {
-    engine = new Engine({ modelDir: TINY, threads: 1 });
+    engine = tinyEngine();
   });
   after(() => engine.dispose());
 

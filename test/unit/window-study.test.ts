@@ -1,15 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { FillMask } from '../../src/engine/worker/fill-mask';
-import { MaskedLm } from '../../src/engine/worker/masked-lm';
-import { silentLogger } from '../../src/engine/types';
+import type { MaskedLm } from '../../src/engine/worker/masked-lm';
+import { loadTinyLm, TINY } from '../helpers/tiny-model';
 import { markdownProse, sentenceSpans, wordSpans } from '../bench/markdown-prose';
 import { cueCases, cueText, FILLER, percentile, probeCue } from '../bench/window-study';
 
-const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
 
 const slices = (text: string, spans: { start: number; end: number }[]): string[] => spans.map((s) => text.slice(s.start, s.end));
 
@@ -151,18 +147,13 @@ describe('cueText', () => {
 });
 
 describe('the planted model at a window (mechanism: context outside the window is not seen)', () => {
-  let cacheDir: string;
   let lm: MaskedLm;
   let fillMask: FillMask;
   before(async () => {
-    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-window-study-'));
-    lm = await MaskedLm.load(TINY, 1, silentLogger, { graphCacheDir: cacheDir });
+    lm = await loadTinyLm();
     fillMask = new FillMask(lm, 0);
   });
-  after(async () => {
-    await lm.release();
-    fs.rmSync(cacheDir, { recursive: true, force: true });
-  });
+  after(() => lm.release());
 
   // With one-token filler words, a window of W ids has W - 3 context tokens, split around the
   // mask with the left side first: it reaches ceil((W - 3) / 2) words left, floor(...) right.

@@ -2,12 +2,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { Engine } from '../../src/engine/engine';
 import { CancelledError } from '../../src/engine/errors';
 import type { Span } from '../../src/engine/types';
 import { checkWords, MIN_WORD_GAP, roundsFor } from '../../src/engine/worker/word-check';
 import { DEFAULT_HINT_THRESHOLDS, type HintThresholds, spelledAlike, unlikelyWord } from '../../src/text/unlikely-word';
-import { masksOf, TINY, useTinyModel } from '../helpers/tiny-model';
+import { masksOf, TINY, tinyEngine, useTinyModel } from '../helpers/tiny-model';
 
 /** Every run of letters or digits. */
 function wordsOf(text: string): Span[] {
@@ -142,7 +141,7 @@ describe('spelledAlike', () => {
 
 describe('Engine.check', () => {
   test('answers through the worker, with offsets into a huge text', async () => {
-    const engine = new Engine({ modelDir: TINY, threads: 1 });
+    const engine = tinyEngine();
     try {
       const sentence = 'we love there house .';
       const text = `${'x '.repeat(50_000)}\n\n${sentence}`;
@@ -159,7 +158,7 @@ describe('Engine.check', () => {
   });
 
   test('serves a queued suggestion before queued background checks', async () => {
-    const engine = new Engine({ modelDir: TINY, threads: 1 });
+    const engine = tinyEngine();
     try {
       await engine.load();
       const text = 'the sky is blue and the grass is green .';
@@ -177,7 +176,7 @@ describe('Engine.check', () => {
   });
 
   test('rejects an aborted check with a CancelledError', async () => {
-    const engine = new Engine({ modelDir: TINY, threads: 1 });
+    const engine = tinyEngine();
     try {
       const controller = new AbortController();
       controller.abort();
