@@ -15,14 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import {
-  openBrowser,
-  repoRoot,
-  startCodeServer,
-  stopEverything,
-  type Browser,
-  type CodeServer,
-} from '../editor/run-code-server';
+import { missingBuild, openBrowser, printLogs, repoRoot, runMain, startCodeServer, type Browser, type CodeServer } from '../editor/run-code-server';
 import type { E2EContext, Scenario } from './scenario';
 import { screenshot, screenshotDir } from './workbench';
 
@@ -62,9 +55,12 @@ async function main(): Promise<number> {
       return 1;
     }
     console.log(`Installing ${path.relative(process.cwd(), vsix)}`);
-  } else if (!fs.existsSync(path.join(repoRoot, 'dist/extension.js'))) {
-    console.error('dist/extension.js is missing: run `npm run build` first');
-    return 1;
+  } else {
+    const missing = missingBuild();
+    if (missing) {
+      console.error(missing);
+      return 1;
+    }
   }
   const scenarios = await loadScenarios(values.grep);
   fs.rmSync(screenshotDir, { recursive: true, force: true });
@@ -145,19 +141,4 @@ function platformVsix(): string {
   return path.join(repoRoot, 'dist-vsix', `${name}-${process.platform}-${process.arch}-${version}.vsix`);
 }
 
-function printLogs(server: CodeServer | undefined, browser: Browser | undefined): void {
-  if (server) console.error(`\n--- code-server log (last lines) ---\n${server.logTail(30)}`);
-  if (browser) console.error(`\n--- browser console (last lines) ---\n${browser.console.slice(-30).join('\n')}`);
-}
-
-if (require.main === module) {
-  main()
-    .then((code) => {
-      process.exitCode = code;
-    })
-    .catch(async (error: unknown) => {
-      console.error(error);
-      await stopEverything();
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) runMain(main);

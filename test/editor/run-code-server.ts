@@ -389,6 +389,34 @@ function installExitHandlers(): void {
   }
 }
 
+/**
+ * Runs a runner's `main` as the process's body: its number is the exit code;
+ * an error it throws is printed, and every code-server and browser it started
+ * is stopped.
+ */
+export function runMain(main: () => Promise<number | void>): void {
+  main()
+    .then((code) => {
+      if (typeof code === 'number') process.exitCode = code;
+    })
+    .catch(async (error: unknown) => {
+      console.error(error);
+      await stopEverything();
+      process.exitCode = 1;
+    });
+}
+
+/** The extension's bundle, or a message saying how to build it. */
+export function missingBuild(): string | undefined {
+  return fs.existsSync(path.join(repoRoot, 'dist/extension.js')) ? undefined : 'dist/extension.js is missing: run `npm run build` first';
+}
+
+/** Prints the last lines of the code-server log and the browser console, after a failure. */
+export function printLogs(server: CodeServer | undefined, browser: Browser | undefined, lines = 30): void {
+  if (server) console.error(`\n--- code-server log (last lines) ---\n${server.logTail(lines)}`);
+  if (browser) console.error(`\n--- browser console (last lines) ---\n${browser.console.slice(-lines).join('\n')}`);
+}
+
 /** Closes every browser and stops every code-server this process started. */
 export async function stopEverything(): Promise<void> {
   await Promise.all([...closeOnExit].map((c) => c.close().catch(() => undefined)));

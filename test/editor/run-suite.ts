@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { buildSuite } from './build-suite';
 import { printReport } from './print-report';
 import { runDesktop } from './run-desktop';
-import { openBrowser, repoRoot, runFolders, startCodeServer, stopEverything, type Browser, type CodeServer } from './run-code-server';
+import { missingBuild, openBrowser, printLogs, repoRoot, runFolders, runMain, startCodeServer, type Browser, type CodeServer } from './run-code-server';
 import { GREP_ENV, REPORT_ENV, USER_DATA_ENV, type SuiteReport } from './suite-report';
 
 const fixture = path.join(repoRoot, 'test/fixtures/workspace');
@@ -32,8 +32,9 @@ async function main(): Promise<number> {
   }
   const timeoutMs = Number(values.timeout) * 1000;
   if (!(timeoutMs > 0)) throw new RangeError(`Expected --timeout to be a positive number of seconds, got \`${values.timeout}\``);
-  if (!fs.existsSync(path.join(repoRoot, 'dist/extension.js'))) {
-    console.error('dist/extension.js is missing: run `npm run build` first');
+  const missing = missingBuild();
+  if (missing) {
+    console.error(missing);
     return 1;
   }
 
@@ -58,8 +59,7 @@ async function main(): Promise<number> {
     return printReport(report, Date.now() - started);
   } catch (error) {
     console.error(`\n${(error as Error).message}`);
-    if (server) console.error(`\n--- code-server log (last lines) ---\n${server.logTail(40)}`);
-    if (browser) console.error(`\n--- browser console (last lines) ---\n${browser.console.slice(-40).join('\n')}`);
+    printLogs(server, browser, 40);
     console.log('0 passed, 0 failed');
     return 1;
   } finally {
@@ -85,14 +85,4 @@ async function waitForReport(file: string, timeoutMs: number, server: CodeServer
   return JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteReport;
 }
 
-if (require.main === module) {
-  main()
-    .then((code) => {
-      process.exitCode = code;
-    })
-    .catch(async (error: unknown) => {
-      console.error(error);
-      await stopEverything();
-      process.exitCode = 1;
-    });
-}
+if (require.main === module) runMain(main);
