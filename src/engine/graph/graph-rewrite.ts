@@ -38,6 +38,7 @@ import { performance } from 'node:perf_hooks';
 import { onnx } from 'onnx-proto';
 import { AttentionNotFused, type AttentionFusionPlan, type ConstantValue, describe, type GraphView, isDefaultDomain, type NewInitializer, planAttentionFusion } from './attention-fusion';
 import { type Logger, silentLogger } from '../types';
+import { sha256OfFile } from '../../node-utils';
 
 /** The name of the input that the rewritten graph takes: int64 `[n]` positions along the sequence. */
 export const MASK_POSITIONS_INPUT = 'mask_positions';
@@ -990,7 +991,7 @@ function cachedSha256(file: string, cacheDir: string): string {
   if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && /^[0-9a-f]{64}$/.test(known.sha256)) {
     return known.sha256;
   }
-  const sha256 = sha256Of(file);
+  const sha256 = sha256OfFile(file);
   const dropped = new Set<string>();
   if (known) dropped.add(known.sha256);
   for (const [other, entry] of Object.entries(index)) {
@@ -1023,18 +1024,6 @@ export function removeRewrite(file: string): void {
       // Left for a later clean-up.
     }
   }
-}
-
-function sha256Of(file: string): string {
-  const hash = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const chunk = Buffer.allocUnsafe(4 * 1024 * 1024);
-    for (let n; (n = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0; ) hash.update(chunk.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
 }
 
 /** The metadata of `file` when it is a finished rewrite, by this version of the rewrite, of the model with this hash. */
