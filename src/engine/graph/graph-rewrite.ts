@@ -122,7 +122,7 @@ export function prepareHeadAtMask(modelFile: string, options: HeadAtMaskOptions 
   const logger = options.logger ?? silentLogger;
   const source = path.resolve(modelFile);
   try {
-    const cacheDir = options.cacheDir !== undefined ? path.resolve(options.cacheDir) : defaultCacheDir(path.dirname(source));
+    const cacheDir = options.cacheDir !== undefined ? path.resolve(options.cacheDir) : defaultGraphCacheDir(path.dirname(source));
     fs.mkdirSync(cacheDir, { recursive: true });
     const sha256 = cachedSha256(source, cacheDir);
     const file = path.join(cacheDir, `${sha256}${CACHE_SUFFIX}`);
@@ -958,8 +958,17 @@ function writePieces(reader: FileReader, pieces: Piece[], target: string): void 
 // ---------------------------------------------------------------------------
 // The cache
 
-/** The model's folder when we may write there, else a folder under the system's temporary folder. */
-function defaultCacheDir(modelDir: string): string {
+/**
+ * Where rewritten models go when the caller names no folder: the model's own
+ * folder when we may write there, else `os.tmpdir()/cloze`. The editor and
+ * the command line always name one (the extension's global storage, and
+ * `graphs/` under the CLI's model cache), so this serves tests, benches and
+ * other callers of the engine. Not the same as `defaultCacheDir` in
+ * src/models/model-store.ts: that is the per-user folder for downloaded
+ * models (`CLOZE_CACHE_DIR`, XDG, `~/Library/Caches`, `%LOCALAPPDATA%`),
+ * which the engine does not know about.
+ */
+function defaultGraphCacheDir(modelDir: string): string {
   try {
     fs.accessSync(modelDir, fs.constants.W_OK);
     return modelDir;
