@@ -7,7 +7,7 @@ import { onnx } from 'onnx-proto';
 import { embedText } from '../../src/engine/worker/embed';
 import { Engine } from '../../src/engine/engine';
 import { ModelError } from '../../src/engine/errors';
-import { HIDDEN_STATE_OUTPUT, rewriteHeadAtMask } from '../../src/engine/graph/graph-rewrite';
+import { HIDDEN_STATE_OUTPUT, rewriteHeadAtMask } from '../../src/engine/graph/head-at-mask';
 import { MaskedLm } from '../../src/engine/worker/masked-lm';
 import { silentLogger } from '../../src/engine/types';
 
