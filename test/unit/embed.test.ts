@@ -7,7 +7,7 @@ import { embedText } from '../../src/engine/worker/embed';
 import { Engine } from '../../src/engine/engine';
 import { loadTinyLm, testGraphCache, TINY, tinyEngine, useTinyModel } from '../helpers/tiny-model';
 import { ModelError } from '../../src/engine/errors';
-import { HIDDEN_STATE_OUTPUT, rewriteHeadAtMask } from '../../src/engine/graph/graph-rewrite';
+import { HIDDEN_STATE_OUTPUT, rewriteHeadAtMask } from '../../src/engine/graph/head-at-mask';
 import { MaskedLm } from '../../src/engine/worker/masked-lm';
 import { silentLogger } from '../../src/engine/types';
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { tinyEngine } from '../helpers/tiny-model';
-import { prepareHeadAtMask } from '../../src/engine/graph/graph-rewrite';
+import { prepareHeadAtMask } from '../../src/engine/graph/head-at-mask';
 import { MaskedLm } from '../../src/engine/worker/masked-lm';
 import { buildBertGraph } from '../fixtures/model-gen/bert-graph';
 import { attr, type Graph, type GraphNode, writeModel } from '../fixtures/model-gen/onnx-graph';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as Ort from 'onnxruntime-node';
 import { ModelError } from '../errors';
-import { HIDDEN_STATE_OUTPUT, MASK_POSITIONS_INPUT, prepareHeadAtMask, removeRewrite } from '../graph/graph-rewrite';
+import { HIDDEN_STATE_OUTPUT, MASK_POSITIONS_INPUT, prepareHeadAtMask, removeRewrite } from '../graph/head-at-mask';
 import type { Logger } from '../types';
 import { WordTokenizer } from '../window/word-tokenizer';
 
