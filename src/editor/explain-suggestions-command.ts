@@ -114,14 +114,19 @@ class ExplainPanel {
   }
 
   /**
-   * Shows the panel and resolves with what it shows once nothing newer is
-   * pending. A visible panel is up to date already (or about to be: its
-   * listeners have scheduled an update); a hidden one updates now.
+   * Shows the panel and resolves with what it shows for the active editor
+   * and its cursor as they are now, once nothing newer is pending. A hidden
+   * panel, or one that shows something else, updates now: the events that
+   * would have told it of a new editor or cursor may not have arrived yet
+   * (the workbench reports them a moment later, longer on a busy machine
+   * or a large document), so it does not wait for them.
    */
   reveal(): Promise<ExplainModel> {
     const hidden = !this.panel.visible;
     this.panel.reveal(undefined, true);
-    if (hidden || this.key === '') this.schedule(false, 0, true);
+    const active = usable(vscode.window.activeTextEditor);
+    if (active) this.editor = active;
+    if (hidden || this.key === '' || this.view().key !== this.key) this.schedule(false, 0, true);
     return this.settled();
   }
 

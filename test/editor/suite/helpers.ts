@@ -61,32 +61,30 @@ export async function openDocument(
 export async function setCursor(editor: vscode.TextEditor, where: number | vscode.Position): Promise<vscode.Position> {
   const position = typeof where === 'number' ? editor.document.positionAt(where) : where;
   const selection = new vscode.Selection(position, position);
+  // No event comes when the cursor is there already.
+  if (editor.selection.isEqual(selection)) return position;
   // Setting `selection` only updates the extension host's copy and posts the
   // change; the renderer's answer comes back as a selection event. Until then
-  // a selection event from before (opening the editor, say) can overwrite it.
-  const confirmed = new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => done(false), 1000);
-    const listener = vscode.window.onDidChangeTextEditorSelection((e) => {
-      if (e.textEditor === editor && e.selections.length === 1 && e.selections[0]?.isEqual(selection)) done(true);
-    });
-    function done(ok: boolean): void {
-      clearTimeout(timer);
-      listener.dispose();
-      resolve(ok);
-    }
+  // a selection event from before (opening the editor, say) can overwrite it:
+  // so wait for the event that confirms this selection, however long the
+  // renderer takes (a large document on a busy machine), not a fixed time.
+  let confirm: () => void = () => undefined;
+  const confirmed = new Promise<true>((resolve) => {
+    confirm = () => resolve(true);
   });
-  editor.selection = selection;
-  editor.revealRange(selection);
-  // No event comes when the cursor was there already: then check, and retry.
-  if (!(await confirmed)) {
-    await waitFor(
-      () => {
-        if (editor.selection.isEqual(selection)) return true;
-        editor.selection = selection;
-        return false;
-      },
-      { timeoutMs: 5000, intervalMs: 100, message: `the cursor at ${position.line}:${position.character}` },
-    );
+  const listener = vscode.window.onDidChangeTextEditorSelection((e) => {
+    if (e.textEditor === editor && e.selections.length === 1 && e.selections[0]?.isEqual(selection)) confirm();
+  });
+  try {
+    editor.selection = selection;
+    editor.revealRange(selection);
+    await waitFor(() => {
+      // A stale event may have put the cursor back: ask again until the renderer confirms.
+      if (!editor.selection.isEqual(selection)) editor.selection = selection;
+      return Promise.race([confirmed, sleep(100).then(() => false)]);
+    }, { timeoutMs: 20_000, intervalMs: 0, message: `the renderer to confirm the cursor at ${position.line}:${position.character}` });
+  } finally {
+    listener.dispose();
   }
   return position;
 }
