@@ -1,13 +1,13 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { CancelledError, ModelError, WorkerError } from './errors';
 import type { Embedding } from './worker/embed';
-import { type AnswerMessage, deserializeError, type FromWorker, isAnswerTo, type LoadOptions, type RequestKind, type RequestMessage, type RequestOf, type ResultOf, type ToWorker } from './protocol';
-import { type FillRequest, type Logger, type MaskResult, type ModelInfo, silentLogger } from './types';
-import type { CheckRequest, CheckResult } from './types';
+import { type AnswerMessage, deserializeError, type FromWorker, isAnswerTo, type LoadOptions, type RequestKind, type RequestMessage, type RequestOf, type ResultOf } from './protocol';
+import { cutForPosting, MAX_MASKS_PER_REQUEST, shiftResult } from './posting';
+import { type CheckRequest, type CheckResult, type FillRequest, type Logger, type MaskResult, type ModelInfo, silentLogger } from './types';
+import { defaultWorkerScript, endWorker, folderFingerprint, post } from './worker-thread';
 
 /** Options of an {@link Engine}. */
 export interface EngineOptions {
@@ -121,19 +121,6 @@ interface Pending {
   postedAt?: number;
 }
 
-/**
- * Documents above this many UTF-16 code units are cut to a slice around the
- * masks before they are posted, so a huge file costs the editor thread one
- * `slice`, not a copy of the whole text.
- */
-const MAX_POSTED_CHARS = 64 * 1024;
-
-/**
- * The most mask spans one request may have. No model we know has a window of
- * more than 512 positions, so more masks can never fit one forward pass; a
- * request with more is rejected before anything is sent to the worker.
- */
-export const MAX_MASKS_PER_REQUEST = 512;
 
 /**
  * The fill-mask engine's main-thread side. It owns a `worker_threads` Worker
@@ -527,111 +514,8 @@ export class Engine {
   }
 }
 
-function post<K extends RequestKind>(worker: Worker, message: ToWorker | RequestMessage<K>): void {
-  worker.postMessage(message);
-}
-
-/**
- * Ends a worker. An idle one is terminated. A busy one is asked to exit after
- * the work it has (it handles messages in order), and terminated only if it
- * has not within `timeoutMs`, when it is hung anyway.
- */
-async function endWorker(worker: Worker, busy: boolean, timeoutMs: number): Promise<void> {
-  if (!busy) {
-    await worker.terminate();
-    return;
-  }
-  // Keep a command-line process alive until the worker is gone.
-  worker.ref();
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-  post(worker, { type: 'exit' });
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), timeoutMs);
-    timer.unref();
-  });
-  if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
-  clearTimeout(timer);
-}
-
-/**
- * The names, sizes and modification times of a model folder's files (and of
- * its `onnx/` folder's): cheap to take, and different once anything in it
- * was added, removed, replaced or written.
- */
-function folderFingerprint(dir: string): string {
-  const parts: string[] = [];
-  for (const folder of [dir, path.join(dir, 'onnx')]) {
-    let names: string[];
-    try {
-      names = readdirSync(folder).sort();
-    } catch {
-      parts.push(`${folder}: none`);
-      continue;
-    }
-    for (const name of names) {
-      try {
-        const stat = statSync(path.join(folder, name));
-        parts.push(`${name}:${stat.size}:${stat.mtimeMs}`);
-      } catch {
-        parts.push(`${name}: gone`);
-      }
-    }
-  }
-  return parts.join('|');
-}
-
 function checkInteger(name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new RangeError(`Expected \`${name}\` to be an integer from ${min} to ${max}, got \`${value}\``);
   }
-}
-
-/**
- * The bundle ships `engine-worker.js` beside this module; when the engine runs
- * from source (tests through tsx), the worker is the `.ts` file.
- */
-function defaultWorkerScript(): string {
-  const js = path.join(__dirname, 'engine-worker.js');
-  return existsSync(js) ? js : path.join(__dirname, 'worker', 'engine-worker.ts');
-}
-
-/** Cuts a huge text to a slice around its masks; returns the slice's offset into the original. */
-function cutForPosting(request: FillRequest): { posted: FillRequest; offset: number } {
-  if (typeof request?.text !== 'string') {
-    throw new TypeError(`Expected \`text\` to be a string, got \`${typeof request?.text}\``);
-  }
-  // A sentence pair may have its masks in the second sentence only.
-  const pairMasks = request.pair?.masks?.length ?? 0;
-  if (!Array.isArray(request.masks) || (request.masks.length === 0 && pairMasks === 0)) {
-    throw new TypeError('Expected `masks` to be a non-empty array of spans');
-  }
-  if (request.masks.length > MAX_MASKS_PER_REQUEST) {
-    throw new RangeError(`Expected at most ${MAX_MASKS_PER_REQUEST} mask spans per request, got ${request.masks.length}`);
-  }
-  for (const span of request.masks) {
-    if (!Number.isInteger(span?.start) || !Number.isInteger(span?.end) || span.start < 0 || span.end < span.start || span.end > request.text.length) {
-      throw new RangeError(`Expected each mask span to lie inside the text (0..${request.text.length}), got \`${JSON.stringify(span)}\``);
-    }
-  }
-  if (request.text.length <= MAX_POSTED_CHARS || request.masks.length === 0) return { posted: request, offset: 0 };
-  const first = Math.min(...request.masks.map((m) => m.start));
-  const last = Math.max(...request.masks.map((m) => m.end));
-  const margin = Math.max(0, Math.floor((MAX_POSTED_CHARS - (last - first)) / 2));
-  let start = Math.max(0, first - margin);
-  let end = Math.min(request.text.length, last + margin);
-  // Never split a surrogate pair at the cut.
-  if (start > 0 && isLowSurrogate(request.text.charCodeAt(start))) start--;
-  if (end < request.text.length && isLowSurrogate(request.text.charCodeAt(end))) end++;
-  const text = request.text.slice(start, end);
-  const masks = request.masks.map((m) => ({ start: m.start - start, end: m.end - start }));
-  return { posted: { ...request, text, masks }, offset: start };
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
-}
-
-function shiftResult(result: MaskResult, offset: number): MaskResult {
-  return { ...result, span: { start: result.span.start + offset, end: result.span.end + offset } };
 }

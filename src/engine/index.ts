@@ -3,7 +3,8 @@
  * rest of `src/engine` (the worker, windows, decoding, the graph rewrite) is
  * reached only through the {@link Engine} client.
  */
-export { Engine, type EngineOptions, type EngineState, type EngineStats, type FillOptions, MAX_MASKS_PER_REQUEST } from './engine';
+export { Engine, type EngineOptions, type EngineState, type EngineStats, type FillOptions } from './engine';
+export { MAX_MASKS_PER_REQUEST } from './posting';
 export { CancelledError, isCancellation, ModelError, type ModelErrorCode, WorkerError } from './errors';
 export { LruCache } from './lru-cache';
 export type * from './types';

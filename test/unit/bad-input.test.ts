@@ -4,7 +4,8 @@
 // in test/editor/suite/robustness.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Engine, MAX_MASKS_PER_REQUEST } from '../../src/engine/engine';
+import type { Engine } from '../../src/engine/engine';
+import { MAX_MASKS_PER_REQUEST } from '../../src/engine/posting';
 import { TINY, tinyEngine } from '../helpers/tiny-model';
 import { findMaskTokens } from '../../src/engine/window/mask-window';
 import type { FillRequest, MaskResult, Span } from '../../src/engine/types';
