@@ -16,6 +16,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DownloadError } from './download-error';
+import { MODEL_FILE_CANDIDATES } from '../engine';
 import { ModelError } from '../engine/errors';
 import {
   type DownloadOptions,
@@ -35,8 +36,6 @@ export const DEFAULT_ENDPOINT = 'https://huggingface.co';
 /** ONNX files looked for in a Hub repository, in order of preference. */
 export const HUB_ONNX_CANDIDATES: readonly string[] = ['onnx/model_quantized.onnx', 'onnx/model.onnx', 'model.onnx'];
 
-/** ONNX files looked for in a local folder, in order of preference. */
-export const LOCAL_ONNX_CANDIDATES: readonly string[] = ['model.onnx', 'onnx/model_quantized.onnx', 'onnx/model.onnx', 'model_quantized.onnx'];
 
 const MANIFEST = 'manifest.json';
 
@@ -607,7 +606,7 @@ async function pruneEmptyParents(dir: string, stopAt: string): Promise<void> {
 
 /**
  * Describes a model folder on disk: which ONNX file it has (the first of
- * {@link LOCAL_ONNX_CANDIDATES}) and whether it has `tokenizer.json` or only
+ * `MODEL_FILE_CANDIDATES`, as the engine loads it) and whether it has `tokenizer.json` or only
  * `vocab.txt`.
  * @throws ModelError (`missing-file`) when the folder, an ONNX file, or both tokenizer files are missing.
  */
@@ -615,14 +614,14 @@ export async function resolveLocal(dir: string): Promise<ResolvedModel> {
   const folder = path.resolve(dir);
   if (!isDirectorySync(folder)) throw new ModelError('missing-file', `Model folder \`${folder}\` does not exist`, folder);
   let onnx: string | undefined;
-  for (const candidate of LOCAL_ONNX_CANDIDATES) {
+  for (const candidate of MODEL_FILE_CANDIDATES) {
     if (await exists(path.join(folder, candidate))) {
       onnx = candidate;
       break;
     }
   }
   if (onnx === undefined) {
-    throw new ModelError('missing-file', `No ONNX model in \`${folder}\`: expected ${LOCAL_ONNX_CANDIDATES.join(' or ')}`, folder);
+    throw new ModelError('missing-file', `No ONNX model in \`${folder}\`: expected ${MODEL_FILE_CANDIDATES.join(' or ')}`, folder);
   }
   const files: ModelFileInfo[] = [{ name: 'model.onnx', path: onnx }];
   const hasTokenizerJson = await exists(path.join(folder, 'tokenizer.json'));

@@ -5,15 +5,9 @@ import type * as Ort from 'onnxruntime-node';
 import { ModelError } from '../errors';
 import { HIDDEN_STATE_OUTPUT, MASK_POSITIONS_INPUT, prepareHeadAtMask, removeRewrite } from '../graph/head-at-mask';
 import type { Logger } from '../types';
+import { MODEL_FILE_CANDIDATES, modelFileIn } from '../model-file';
 import { WordTokenizer } from '../window/word-tokenizer';
 
-/** Model files looked for in a model folder, in this order. */
-export const MODEL_FILE_CANDIDATES = [
-  'model.onnx',
-  'model_quantized.onnx',
-  path.join('onnx', 'model_quantized.onnx'),
-  path.join('onnx', 'model.onnx'),
-];
 
 /** The model input for one forward pass. */
 export interface ModelInput {
@@ -113,7 +107,7 @@ export class MaskedLm {
     if (!fs.existsSync(dir)) {
       throw new ModelError('missing-file', `Model folder not found: ${dir}`, dir);
     }
-    const modelFile = MODEL_FILE_CANDIDATES.map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+    const modelFile = modelFileIn(dir);
     if (!modelFile) {
       throw new ModelError('missing-file', `No ONNX model in ${dir} (looked for ${MODEL_FILE_CANDIDATES.join(', ')})`, dir);
     }
