@@ -17,6 +17,16 @@ import { MaskedLm, type MaskedLmOptions } from '../../src/engine/worker/masked-l
 /** The planted tiny model's folder. */
 export const TINY = path.join(__dirname, '../fixtures/models/tiny-planted');
 
+/** The engine worker as it ships, which `npm test` builds first. */
+export const BUILT_WORKER = path.join(__dirname, '../../dist/engine-worker.js');
+
+/** Whether {@link BUILT_WORKER} is there; when not, skips test `t` saying why. */
+export function hasBuiltWorker(t: { skip(message: string): void }): boolean {
+  if (fs.existsSync(BUILT_WORKER)) return true;
+  t.skip('needs dist/engine-worker.js (npm run build; npm test builds it)');
+  return false;
+}
+
 /** The typed `[MASK]` spans of `text`. */
 export const masksOf = (text: string) => findMaskTokens(text, '[MASK]');
 
@@ -39,6 +49,22 @@ export function testGraphCache(): string {
 /** An engine on the tiny model (one thread, graphs in {@link testGraphCache}); `options` override. The caller disposes it. */
 export function tinyEngine(options: Partial<EngineOptions> = {}): Engine {
   return new Engine({ modelDir: TINY, threads: 1, graphCacheDir: testGraphCache(), ...options });
+}
+
+/**
+ * An engine on the tiny model for the calling suite, made in its `before`
+ * hook (loaded there with `load: true`) and disposed in `after`. Read
+ * `.engine` inside tests, not at suite definition time.
+ */
+export function useTinyEngine(options: Partial<EngineOptions> & { load?: boolean } = {}): { engine: Engine } {
+  const { load, ...engineOptions } = options;
+  const holder = {} as { engine: Engine };
+  before(async () => {
+    holder.engine = tinyEngine(engineOptions);
+    if (load) await holder.engine.load();
+  });
+  after(() => holder.engine?.dispose());
+  return holder;
 }
 
 /** Loads the tiny model in process (graphs in {@link testGraphCache}). The caller releases it. */

@@ -3,15 +3,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { hasBuiltWorker, TINY } from '../helpers/tiny-model';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TINY = path.join(ROOT, 'test/fixtures/models/tiny-planted');
 
 test('ab-workers bundles the worker at a revision and prints a verdict per window', (t) => {
-  if (!fs.existsSync(path.join(ROOT, 'dist/engine-worker.js'))) {
-    t.skip('needs dist/engine-worker.js (npm run build; npm test builds it)');
-    return;
-  }
+  if (!hasBuiltWorker(t)) return;
   if (spawnSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT }).status !== 0) {
     t.skip('needs a git checkout');
     return;

@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { hasBuiltWorker, TINY } from '../helpers/tiny-model';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TINY = path.join(ROOT, 'test/fixtures/models/tiny-planted');
 
 test('npm run bench -- --quick --json runs on the tiny model and prints the documented shape', (t) => {
-  if (!fs.existsSync(path.join(ROOT, 'dist/engine-worker.js'))) {
-    t.skip('needs dist/engine-worker.js (npm run build; npm test builds it)');
-    return;
-  }
+  if (!hasBuiltWorker(t)) return;
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/bench.ts', '--quick', '--json', '--model-dir', TINY], {
     cwd: ROOT,
     encoding: 'utf8',

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { embedText } from '../../src/engine/worker/embed';
-import { Engine } from '../../src/engine/engine';
-import { loadTinyLm, testGraphCache, TINY, tinyEngine, useTinyModel } from '../helpers/tiny-model';
+import { loadTinyLm, testGraphCache, TINY, useTinyEngine, useTinyModel } from '../helpers/tiny-model';
 import { ModelError } from '../../src/engine/errors';
 import { HIDDEN_STATE_OUTPUT, rewriteHeadAtMask } from '../../src/engine/graph/head-at-mask';
 import { MaskedLm } from '../../src/engine/worker/masked-lm';
@@ -76,22 +75,18 @@ describe('feature extraction (embed)', () => {
 });
 
 describe('Engine.embed through the worker', () => {
-  let engine: Engine;
-  before(() => {
-    engine = tinyEngine();
-  });
-  after(() => engine.dispose());
+  const tiny = useTinyEngine();
 
   test('returns the same vector as in-process, and fill still works between embeds', async () => {
     const lm = await loadTinyLm();
     try {
       const local = await embedText(lm, 'the grass is green .');
-      const remote = await engine.embed('the grass is green .');
+      const remote = await tiny.engine.embed('the grass is green .');
       assert.deepEqual(remote, local);
       const text = 'the grass is [MASK] .';
-      const [result] = await engine.fill({ text, masks: [{ start: 13, end: 19 }] });
+      const [result] = await tiny.engine.fill({ text, masks: [{ start: 13, end: 19 }] });
       assert.equal(result.suggestions[0].token_str, 'green');
-      await assert.rejects(engine.embed(42 as unknown as string), TypeError);
+      await assert.rejects(tiny.engine.embed(42 as unknown as string), TypeError);
     } finally {
       await lm.release();
     }

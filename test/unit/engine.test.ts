@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { Engine } from '../../src/engine/engine';
-import { tinyEngine } from '../helpers/tiny-model';
+import { tinyEngine, useTinyEngine } from '../helpers/tiny-model';
 import { CancelledError, ModelError, WorkerError } from '../../src/engine/errors';
 import { findMaskTokens } from '../../src/engine/window/mask-window';
 import { recordingLogger } from '../helpers/recording-logger';
@@ -34,15 +34,11 @@ function tempCopy(t: { after: (fn: () => void) => void }): string {
 }
 
 describe('engine on the planted model', () => {
-  let engine: Engine;
-  before(() => {
-    engine = tinyEngine();
-  });
-  after(() => engine.dispose());
+  const tiny = useTinyEngine();
 
   test('gives every planted answer as the top word, through the worker', async () => {
     for (const { text, top1 } of answers) {
-      const [result] = await engine.fill({ text, masks: masksOf(text) });
+      const [result] = await tiny.engine.fill({ text, masks: masksOf(text) });
       assert.equal(result.suggestions[0].token_str, top1, text);
     }
   });
@@ -50,8 +46,8 @@ describe('engine on the planted model', () => {
   test('two contexts give two different known words', async () => {
     const drink = 'i like to drink [MASK] .';
     const eat = 'i like to eat [MASK] .';
-    const [a] = await engine.fill({ text: drink, masks: masksOf(drink) });
-    const [b] = await engine.fill({ text: eat, masks: masksOf(eat) });
+    const [a] = await tiny.engine.fill({ text: drink, masks: masksOf(drink) });
+    const [b] = await tiny.engine.fill({ text: eat, masks: masksOf(eat) });
     assert.equal(a.suggestions[0].token_str, 'tea');
     assert.equal(b.suggestions[0].token_str, 'bread');
   });
@@ -59,7 +55,7 @@ describe('engine on the planted model', () => {
   test('returns the pipeline fields, ranked, with the document range', async () => {
     const text = 'Intro line.\n\nThe cat drinks [MASK] .';
     const masks = masksOf(text);
-    const [result] = await engine.fill({ text, masks, topK: 7 });
+    const [result] = await tiny.engine.fill({ text, masks, topK: 7 });
     assert.deepEqual(result.span, masks[0]);
     assert.equal(result.text, '[MASK]');
     assert.equal(result.isMaskToken, true);
@@ -73,7 +69,7 @@ describe('engine on the planted model', () => {
   test('replacing a word reports its own probability and never proposes it', async () => {
     const text = 'The cat drinks water.';
     const start = text.indexOf('water');
-    const [result] = await engine.fill({ text, masks: [{ start, end: start + 5 }] });
+    const [result] = await tiny.engine.fill({ text, masks: [{ start, end: start + 5 }] });
     assert.equal(result.isMaskToken, false);
     assert.ok(result.original && result.original.score > 0 && result.original.score < 0.01);
     assert.equal(result.suggestions[0].word, 'milk');
@@ -84,26 +80,26 @@ describe('engine on the planted model', () => {
     const filler = 'lorem ipsum dolor sit amet. '.repeat(100_000);
     const text = `${filler}\n\nthe cat drinks [MASK] .\n\n${filler}`;
     const masks = masksOf(text);
-    const [result] = await engine.fill({ text, masks });
+    const [result] = await tiny.engine.fill({ text, masks });
     assert.deepEqual(result.span, masks[0]);
     assert.equal(result.suggestions[0].token_str, 'milk');
   });
 
   test('rejects bad requests with the offending value', async () => {
     const text = 'the cat drinks [MASK] .';
-    await assert.rejects(engine.fill({ text, masks: masksOf(text), topK: 0 }), /`topK` to be an integer from 1 to 50, got `0`/);
-    await assert.rejects(engine.fill({ text, masks: [] }), TypeError);
-    await assert.rejects(engine.fill({ text, masks: [{ start: 5, end: 500 }] }), RangeError);
-    await assert.rejects(engine.fill({ text, masks: masksOf(text), maxTokens: 1 }), RangeError);
+    await assert.rejects(tiny.engine.fill({ text, masks: masksOf(text), topK: 0 }), /`topK` to be an integer from 1 to 50, got `0`/);
+    await assert.rejects(tiny.engine.fill({ text, masks: [] }), TypeError);
+    await assert.rejects(tiny.engine.fill({ text, masks: [{ start: 5, end: 500 }] }), RangeError);
+    await assert.rejects(tiny.engine.fill({ text, masks: masksOf(text), maxTokens: 1 }), RangeError);
   });
 
   test('a newer request from the same caller supersedes an older queued one', async () => {
     const text = 'the dog chases the [MASK] .';
     const masks = masksOf(text);
-    const first = engine.fill({ text, masks, topK: 1 }, { caller: 'inline' });
-    const second = engine.fill({ text, masks, topK: 2 }, { caller: 'inline' });
-    const third = engine.fill({ text, masks, topK: 3 }, { caller: 'inline' });
-    const other = engine.fill({ text, masks, topK: 4 }, { caller: 'hover' });
+    const first = tiny.engine.fill({ text, masks, topK: 1 }, { caller: 'inline' });
+    const second = tiny.engine.fill({ text, masks, topK: 2 }, { caller: 'inline' });
+    const third = tiny.engine.fill({ text, masks, topK: 3 }, { caller: 'inline' });
+    const other = tiny.engine.fill({ text, masks, topK: 4 }, { caller: 'hover' });
     const settled = await Promise.allSettled([first, second, third, other]);
     assert.equal(settled[0].status, 'fulfilled');
     assert.equal(settled[1].status, 'rejected');
@@ -118,12 +114,12 @@ describe('engine on the planted model', () => {
     const text = 'the sky is [MASK] .';
     const controller = new AbortController();
     controller.abort();
-    await assert.rejects(engine.fill({ text, masks: masksOf(text) }, { signal: controller.signal }), CancelledError);
+    await assert.rejects(tiny.engine.fill({ text, masks: masksOf(text) }, { signal: controller.signal }), CancelledError);
     const late = new AbortController();
-    const pending = engine.fill({ text, masks: masksOf(text) }, { signal: late.signal });
+    const pending = tiny.engine.fill({ text, masks: masksOf(text) }, { signal: late.signal });
     late.abort();
     await assert.rejects(pending, CancelledError);
-    const [result] = await engine.fill({ text, masks: masksOf(text) });
+    const [result] = await tiny.engine.fill({ text, masks: masksOf(text) });
     assert.equal(result.suggestions[0].token_str, 'blue');
   });
 });

@@ -13,7 +13,7 @@ import { Engine } from '../../src/engine/engine';
 import { ModelError, WorkerError } from '../../src/engine/errors';
 import { findMaskTokens } from '../../src/engine/window/mask-window';
 import { recordingLogger } from '../helpers/recording-logger';
-import { testGraphCache, TINY } from '../helpers/tiny-model';
+import { BUILT_WORKER, testGraphCache, TINY } from '../helpers/tiny-model';
 
 const FAULTY_WORKER = path.join(__dirname, '../fixtures/faulty-worker.ts');
 const text = 'the cat drinks [MASK] .';
@@ -100,7 +100,7 @@ describe('faults in the model folder', () => {
 });
 
 describe('faults in the engine\'s lifetime', () => {
-  const builtWorker = path.join(__dirname, '../../dist/engine-worker.js');
+  const builtWorker = BUILT_WORKER;
   test('disposing while a forward pass runs (a model change mid-request) does not abort the process', { skip: !fs.existsSync(builtWorker) && 'run `npm run build` first' }, async () => {
     // In a child, with the worker as it ships: terminating a worker inside
     // onnxruntime's run aborts the whole process ("terminate called after

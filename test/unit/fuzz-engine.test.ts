@@ -3,10 +3,9 @@
 // window's own mapping is fuzzed in mask-window.test.ts; this checks what a
 // caller relies on — the answer's ranges — through the real worker.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { Engine } from '../../src/engine/engine';
-import { tinyEngine } from '../helpers/tiny-model';
+import { useTinyEngine } from '../helpers/tiny-model';
 import type { MaskResult, Span } from '../../src/engine/types';
 
 const RUNS = 300;
@@ -50,12 +49,7 @@ const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 const splitsPair = (text: string, at: number) => at > 0 && at < text.length && isHigh(text.charCodeAt(at - 1)) && isLow(text.charCodeAt(at));
 
 describe('engine fuzzing: random Unicode text and mask spans through the worker', () => {
-  let engine: Engine;
-  before(async () => {
-    engine = tinyEngine();
-    await engine.load();
-  });
-  after(() => engine.dispose());
+  const tiny = useTinyEngine({ load: true });
 
   test(`${RUNS} random documents: ranges inside the text, spans as requested, replacing changes only the span`, async () => {
     const started = Date.now();
@@ -69,7 +63,7 @@ describe('engine fuzzing: random Unicode text and mask spans through the worker'
         const splits = masks.some((m) => splitsPair(text, m.start) || splitsPair(text, m.end));
         let results: MaskResult[];
         try {
-          results = await engine.fill({ text, masks, filter, topK });
+          results = await tiny.engine.fill({ text, masks, filter, topK });
         } catch (error) {
           assert.ok(splits, `rejected ${JSON.stringify(text)} ${JSON.stringify(masks)}: ${(error as Error).message}`);
           assert.ok(error instanceof RangeError && /surrogate/.test(error.message), String(error));
@@ -135,7 +129,7 @@ describe('engine fuzzing: random Unicode text and mask spans through the worker'
           const valid = isValid(text, masks);
           let results: MaskResult[];
           try {
-            results = await engine.fill({ text, masks, filter: 'words' });
+            results = await tiny.engine.fill({ text, masks, filter: 'words' });
           } catch (error) {
             assert.ok(!valid, `rejected valid spans ${JSON.stringify(masks)} in ${JSON.stringify(text)}: ${String(error)}`);
             assert.ok(error instanceof TypeError || error instanceof RangeError, `${JSON.stringify(text)} ${JSON.stringify(masks)}: ${String(error)}`);

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Engine } from '../../src/engine/engine';
-import { masksOf, tinyEngine, useTinyModel } from '../helpers/tiny-model';
+import { describe, test } from 'node:test';
+import { masksOf, useTinyEngine, useTinyModel } from '../helpers/tiny-model';
 
 
 function logSoftmaxAt(row: Float32Array, id: number): number {
@@ -124,15 +123,11 @@ describe('whole-word candidates and targets on the planted model', () => {
 });
 
 describe('whole words through the worker', () => {
-  let engine: Engine;
-  before(() => {
-    engine = tinyEngine();
-  });
-  after(() => engine.dispose());
+  const tiny = useTinyEngine();
 
   test('pieces and targets cross the thread boundary', async () => {
     const text = 'red sweet [MASK] .';
-    const [result] = await engine.fill({ text, masks: masksOf(text), topK: 3, wholeWords: true, targets: ['strawberries'] });
+    const [result] = await tiny.engine.fill({ text, masks: masksOf(text), topK: 3, wholeWords: true, targets: ['strawberries'] });
     assert.deepEqual(result.suggestions.map((s) => s.pieces), [1, 2, result.suggestions[2].pieces]);
     assert.equal(result.targets?.[0].pieces, 2);
   });
