@@ -31,11 +31,15 @@ export class DownloadError extends Error {
     readonly code: DownloadErrorCode,
     message: string,
     readonly url: string,
-    options?: { status?: number; cause?: unknown },
+    options?: { status?: number; cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.status = options?.status;
+    this.retryAfterMs = options?.retryAfterMs;
   }
+
+  /** How long the server asked to wait before trying again (`Retry-After`), in ms. */
+  readonly retryAfterMs: number | undefined;
 
   /** The HTTP status, for `http` errors (and `proxy` errors where the proxy answered). */
   readonly status: number | undefined;

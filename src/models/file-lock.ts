@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
-import type { Logger } from '../engine/types';
-import { silentLogger } from '../engine/types';
+import type { Logger } from '../engine';
+import { silentLogger } from '../engine';
 
 /** What a lock file holds, as JSON. */
 export interface LockInfo {

@@ -16,19 +16,11 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DownloadError } from './download-error';
-import { MODEL_FILE_CANDIDATES } from '../engine';
-import { ModelError } from '../engine/errors';
-import {
-  type DownloadOptions,
-  type DownloadProgress,
-  downloadFile,
-  fetchFileMetadata,
-  type FileMetadata,
-  type NetworkOptions,
-} from './hub-download';
+import { MODEL_FILE_CANDIDATES, ModelError } from '../engine';
+import { type DownloadOptions, type DownloadProgress, downloadFile } from './file-transfer';
+import { fetchFileMetadata, type FileMetadata, type NetworkOptions } from './hub-http';
 import { type Catalogue, type CatalogueEntry, findCatalogueEntry, loadCatalogue } from './model-catalogue';
-import type { Logger } from '../engine/types';
-import { silentLogger } from '../engine/types';
+import { type Logger, silentLogger } from '../engine';
 
 /** The Hub used when neither the caller nor `HF_ENDPOINT` names another. */
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
