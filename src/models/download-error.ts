@@ -15,8 +15,9 @@
  * - `disk`: the file could not be written (disk full, no permission). Nothing is kept.
  * - `cancelled`: the caller's AbortSignal fired. A partial file is kept.
  * - `proxy`: the proxy could not be reached or refused the request.
+ * - `offline`: the model is not on disk and downloads are off (`HF_HUB_OFFLINE`, `cloze.offline`).
  */
-export type DownloadErrorCode = 'network' | 'http' | 'checksum' | 'size' | 'disk' | 'cancelled' | 'proxy';
+export type DownloadErrorCode = 'network' | 'http' | 'checksum' | 'size' | 'disk' | 'cancelled' | 'proxy' | 'offline';
 
 /** A download or Hub look-up that failed. */
 export class DownloadError extends Error {

@@ -37,6 +37,10 @@ export interface Remedies {
   cacheDir: string;
   /** How to start the download again. @default 'Run the same command again' */
   again: string;
+  /** How to download a model. @default '`cloze download MODEL`' */
+  download: string;
+  /** How to turn offline mode off. @default 'unset HF_HUB_OFFLINE' */
+  offline: string;
 }
 
 /** The command line's wording, see {@link Remedies}. */
@@ -46,6 +50,8 @@ export const CLI_REMEDIES: Remedies = {
   endpoint: 'HF_ENDPOINT',
   cacheDir: 'CLOZE_CACHE_DIR',
   again: 'Run the same command again',
+  download: '`cloze download MODEL`',
+  offline: 'unset HF_HUB_OFFLINE',
 };
 
 /** How requests reach the network, and as whom. */

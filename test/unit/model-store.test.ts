@@ -9,7 +9,7 @@ import { DownloadError } from '../../src/models/download-error';
 import { ModelError } from '../../src/engine/errors';
 import type { Catalogue } from '../../src/models/model-catalogue';
 import { defaultCacheDir, type ModelProgress, ModelStore, parseModelSpec, resolveLocal } from '../../src/models/model-store';
-import { type HubServer, sha256, startHubServer } from '../helpers/hub-server';
+import { gitBlobSha1, type HubServer, sha256, startHubServer } from '../helpers/hub-server';
 
 const INT8 = randomBytes(200 * 1024);
 const FP32 = randomBytes(400 * 1024);
@@ -41,7 +41,9 @@ describe('ModelStore', () => {
   let cacheDir: string;
   let store: ModelStore;
   const newStore = (extra: Partial<ConstructorParameters<typeof ModelStore>[0]> = {}): ModelStore =>
-    new ModelStore({ cacheDir, endpoint: hub.url, catalogue: makeCatalogue(commit), ...extra });
+    new ModelStore({ cacheDir, endpoint: hub.url, catalogue: makeCatalogue(commit), retry: { attempts: 1 }, ...extra });
+  const hubDir = (): string => path.join(cacheDir, 'hub');
+  const snapshot = (file: string, at = commit): string => path.join(hubDir(), 'models--test-org--tiny-bert', 'snapshots', at, file);
 
   before(async () => {
     hub = await startHubServer();
@@ -65,11 +67,19 @@ describe('ModelStore', () => {
   });
   afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
-  it('downloads a catalogue model into <cache>/<owner>--<name>/<revision>/<variant> with a manifest', async () => {
+  it('downloads a catalogue model into the Hub cache layout, with a folder of links and a manifest in its own cache', async () => {
     const progress: ModelProgress[] = [];
     const model = await store.ensure('tiny', { onProgress: (p) => progress.push(p) });
     assert.equal(model.cached, true);
-    assert.equal(model.dir, path.join(cacheDir, 'test-org--tiny-bert', commit, 'onnx--model_quantized'));
+    assert.equal(model.location, 'hub-cache');
+    assert.equal(model.dir, path.join(cacheDir, 'models', 'test-org--tiny-bert', commit, 'onnx--model_quantized'));
+    // huggingface_hub's layout: blobs named by ETag, relative snapshot links, no ref for a commit id.
+    const repoDir = path.join(hubDir(), 'models--test-org--tiny-bert');
+    assert.equal(fs.readlinkSync(snapshot('onnx/model_quantized.onnx')), path.join('..', '..', '..', 'blobs', sha256(INT8)));
+    assert.deepEqual(fs.readFileSync(path.join(repoDir, 'blobs', sha256(INT8))), INT8);
+    assert.equal(fs.readlinkSync(snapshot('config.json')), path.join('..', '..', 'blobs', gitBlobSha1(Buffer.from(CONFIG))));
+    assert.deepEqual(fs.readdirSync(repoDir).sort(), ['blobs', 'snapshots']);
+    assert.equal(fs.readdirSync(path.join(repoDir, 'blobs')).length, 4, 'no part files left');
     assert.deepEqual(fs.readFileSync(model.modelFile), INT8);
     assert.equal(fs.readFileSync(path.join(model.dir, 'tokenizer.json'), 'utf8'), TOKENIZER);
     assert.deepEqual(fs.readdirSync(model.dir).sort(), ['config.json', 'manifest.json', 'model.onnx', 'tokenizer.json', 'tokenizer_config.json']);
@@ -77,6 +87,7 @@ describe('ModelStore', () => {
     assert.equal(manifest.id, 'tiny');
     assert.equal(manifest.commit, commit);
     assert.equal(manifest.files.find((f: { name: string }) => f.name === 'model.onnx').sha256, sha256(INT8));
+    assert.ok(manifest.files.every((f: { downloaded: boolean }) => f.downloaded), 'Cloze downloaded every file');
     assert.deepEqual([...new Set(progress.map((p) => p.file))], ['model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'config.json']);
     assert.ok(progress.every((p) => p.fileCount === 4));
 
@@ -117,9 +128,10 @@ describe('ModelStore', () => {
     const heads = hub.requests.filter((r) => r.method === 'HEAD').map((r) => r.file);
     assert.deepEqual(heads.slice(0, 3), ['onnx/model_quantized.onnx', 'onnx/model.onnx', 'model.onnx']);
     assert.equal(model.id, 'other/root-onnx@main');
-    assert.equal(model.dir, path.join(cacheDir, 'other--root-onnx', 'main', 'model'));
-    assert.deepEqual(fs.readFileSync(model.modelFile), INT8);
     assert.equal(model.commit !== undefined && /^[0-9a-f]{40}$/.test(model.commit), true);
+    assert.equal(model.dir, path.join(cacheDir, 'models', 'other--root-onnx', model.commit as string, 'model'));
+    assert.deepEqual(fs.readFileSync(model.modelFile), INT8);
+    assert.equal(fs.readFileSync(path.join(hubDir(), 'models--other--root-onnx', 'refs', 'main'), 'utf8'), model.commit, 'refs/main names the commit');
     assert.equal(model.hasTokenizerJson, true);
   });
 
@@ -171,7 +183,7 @@ describe('ModelStore', () => {
     const half = await store.resolve('tiny');
     assert.equal(half.cached, false);
     assert.equal(fs.existsSync(path.join(half.dir, 'manifest.json')), false);
-    const kept = fs.statSync(path.join(half.dir, 'model.onnx.part')).size;
+    const kept = fs.statSync(path.join(hubDir(), 'models--test-org--tiny-bert', 'blobs', `${sha256(INT8)}.cloze.incomplete`)).size;
     assert.ok(kept > 0 && kept <= 50_000);
 
     hub.requests.length = 0;
@@ -181,13 +193,19 @@ describe('ModelStore', () => {
     assert.equal(cdn[0].bytesSent, INT8.length - kept);
   });
 
-  it('rejects a model whose bytes do not match the catalogue hash, writing no manifest', async () => {
+  it('rejects a model whose bytes do not match the catalogue hash, writing no manifest and keeping no bytes', async () => {
     const wrong = newStore({ catalogue: makeCatalogue(commit, { sha256: 'f'.repeat(64) }) });
     await assert.rejects(wrong.ensure('tiny'), (e: unknown) => e instanceof DownloadError && e.code === 'checksum');
     const dir = (await wrong.resolve('tiny')).dir;
     assert.equal(fs.existsSync(path.join(dir, 'manifest.json')), false);
-    assert.equal(fs.existsSync(path.join(dir, 'model.onnx')), false);
-    assert.equal(fs.existsSync(path.join(dir, 'model.onnx.part')), false);
+    assert.equal(fs.existsSync(snapshot('onnx/model_quantized.onnx')), false);
+    assert.deepEqual(fs.readdirSync(path.join(hubDir(), 'models--test-org--tiny-bert', 'blobs')), []);
+  });
+
+  it('rejects corrupted bytes from the server and removes them', async () => {
+    hub.setFault('onnx/model_quantized.onnx', { kind: 'corrupt' });
+    await assert.rejects(store.ensure('tiny'), (e: unknown) => e instanceof DownloadError && e.code === 'checksum' && /failed its checksum/.test(e.message));
+    assert.deepEqual(fs.readdirSync(path.join(hubDir(), 'models--test-org--tiny-bert', 'blobs')), []);
   });
 
   it('reports a full disk as `disk` and leaves no partial file', async () => {
@@ -200,8 +218,7 @@ describe('ModelStore', () => {
         }),
     });
     await assert.rejects(full.ensure('tiny'), (e: unknown) => e instanceof DownloadError && e.code === 'disk' && /disk is full/.test(e.message));
-    const dir = (await full.resolve('tiny')).dir;
-    assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], []);
+    assert.deepEqual(fs.readdirSync(path.join(hubDir(), 'models--test-org--tiny-bert', 'blobs')), []);
   });
 
   it('lists catalogue models and other cached folders, and removes them', async () => {
@@ -215,15 +232,17 @@ describe('ModelStore', () => {
 
     assert.deepEqual(await store.remove('tiny'), [listing.catalogue[0].dir]);
     assert.equal((await store.resolve('tiny')).cached, false);
-    assert.deepEqual(await store.remove('other/root-onnx'), [path.join(cacheDir, 'other--root-onnx')]);
-    assert.deepEqual(fs.readdirSync(cacheDir), [], 'empty parents are pruned');
+    assert.deepEqual(await store.remove('other/root-onnx'), [listing.others[0].dir]);
+    assert.deepEqual(fs.readdirSync(cacheDir), ['hub'], 'empty parents are pruned');
+    assert.deepEqual(fs.readdirSync(hubDir()), ['.locks'], 'what Cloze downloaded is gone from the Hub cache');
   });
 
   it('removes the whole cache but never a local folder', async () => {
     await store.ensure('tiny');
     await store.ensure('other/vocab-only');
     assert.equal((await store.remove()).length, 2);
-    assert.deepEqual(fs.readdirSync(cacheDir), []);
+    assert.deepEqual(fs.readdirSync(cacheDir), ['hub']);
+    assert.deepEqual(fs.readdirSync(hubDir()), ['.locks']);
     await assert.rejects(store.remove(os.tmpdir()), TypeError);
   });
 
