@@ -9,6 +9,7 @@ import { DownloadError } from '../../src/models/download-error';
 import { ModelError } from '../../src/engine/errors';
 import type { Catalogue } from '../../src/models/model-catalogue';
 import { defaultCacheDir, type ModelProgress, ModelStore, parseModelSpec, resolveLocal } from '../../src/models/model-store';
+import { layOutHubCache, listTree } from '../helpers/hf-cache';
 import { gitBlobSha1, type HubServer, sha256, startHubServer } from '../helpers/hub-server';
 
 const INT8 = randomBytes(200 * 1024);
@@ -337,5 +338,99 @@ describe('defaultCacheDir', () => {
     assert.equal(defaultCacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u'), 'C:\\Users\\u\\AppData\\Local\\cloze\\Cache');
     assert.equal(defaultCacheDir({}, 'win32', 'C:\\Users\\u'), 'C:\\Users\\u\\AppData\\Local\\cloze\\Cache');
     assert.equal(defaultCacheDir({ CLOZE_CACHE_DIR: '/custom' }, 'darwin', '/Users/u'), '/custom');
+  });
+});
+
+describe('ModelStore and the shared Hugging Face cache', () => {
+  const COMMIT = 'a'.repeat(40);
+  const files = { 'onnx/model_quantized.onnx': INT8, 'onnx/model.onnx': FP32, 'tokenizer.json': TOKENIZER, 'tokenizer_config.json': TOKENIZER_CONFIG, 'config.json': CONFIG };
+  let cacheDir: string;
+  let hubDir: string;
+  const offlineStore = (): ModelStore =>
+    new ModelStore({ cacheDir, hubCacheDir: hubDir, endpoint: 'http://127.0.0.1:1', catalogue: makeCatalogue(COMMIT), offline: true });
+  beforeEach(() => {
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-shared-'));
+    hubDir = path.join(cacheDir, 'huggingface', 'hub');
+  });
+  afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+
+  it('uses a model huggingface_hub laid out, offline, by catalogue id and by owner/name, and never removes its files', async () => {
+    layOutHubCache(hubDir, REPO, files, { commit: COMMIT });
+    const before = listTree(hubDir);
+    const store = offlineStore();
+    const int8 = await store.ensure('tiny');
+    assert.equal(int8.location, 'hub-cache');
+    assert.deepEqual(fs.readFileSync(int8.modelFile), INT8);
+    const fp32 = await store.ensure('tiny-fp32');
+    assert.deepEqual(fs.readFileSync(fp32.modelFile), FP32, 'the fp32 folder links onnx/model.onnx, not the int8 file beside it');
+    const byName = await store.ensure(REPO);
+    assert.equal(byName.commit, COMMIT, 'refs/main read');
+    assert.deepEqual(fs.readFileSync(byName.modelFile), INT8);
+    const listing = await store.list();
+    assert.deepEqual(listing.catalogue.map((c) => [c.entry.id, c.cached, c.downloadedBytes]), [['tiny', true, 0], ['tiny-fp32', true, 0]]);
+
+    assert.equal((await store.remove()).length, 2, 'owner/name at main is the same folder as tiny');
+    assert.deepEqual(listTree(hubDir), before, 'files another tool downloaded stay');
+    assert.equal((await store.resolve('tiny')).cached, true, 'and are found again');
+    await store.remove('tiny', { shared: true });
+    assert.equal(fs.existsSync(path.join(hubDir, 'models--test-org--tiny-bert', 'snapshots', COMMIT, 'onnx', 'model_quantized.onnx')), false, 'unless asked for by name');
+    assert.equal(fs.existsSync(path.join(hubDir, 'models--test-org--tiny-bert', 'blobs', sha256(INT8))), false);
+  });
+
+  it('offline, a model not on disk is an `offline` error that names the Hub cache', async () => {
+    const store = offlineStore();
+    await assert.rejects(store.ensure('tiny'), (e: unknown) => e instanceof DownloadError && e.code === 'offline' && e.message.includes(hubDir));
+    await assert.rejects(store.resolve('other/thing'), (e: unknown) => e instanceof DownloadError && e.code === 'offline');
+  });
+
+  it('keeps a file two of its models use until the last of them is removed', async () => {
+    const hub = await startHubServer();
+    try {
+      const commit = hub.addRepo(REPO, files);
+      const store = new ModelStore({ cacheDir, hubCacheDir: hubDir, endpoint: hub.url, catalogue: makeCatalogue(commit) });
+      await store.ensure('tiny');
+      await store.ensure('tiny-fp32');
+      const tokenizerBlob = path.join(hubDir, 'models--test-org--tiny-bert', 'blobs', gitBlobSha1(Buffer.from(TOKENIZER)));
+      await store.remove('tiny');
+      assert.ok(fs.existsSync(tokenizerBlob), 'still used by tiny-fp32');
+      assert.equal(fs.existsSync(path.join(hubDir, 'models--test-org--tiny-bert', 'blobs', sha256(INT8))), false);
+      await store.remove('tiny-fp32');
+      assert.deepEqual(listTree(hubDir), []);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('moves a model an earlier version downloaded into the Hub cache, once', async () => {
+    const legacy = path.join(cacheDir, 'test-org--tiny-bert', COMMIT, 'onnx--model_quantized');
+    fs.mkdirSync(legacy, { recursive: true });
+    const entries = [
+      ['model.onnx', 'onnx/model_quantized.onnx', INT8, sha256(INT8)],
+      ['tokenizer.json', 'tokenizer.json', Buffer.from(TOKENIZER), gitBlobSha1(Buffer.from(TOKENIZER))],
+      ['tokenizer_config.json', 'tokenizer_config.json', Buffer.from(TOKENIZER_CONFIG), gitBlobSha1(Buffer.from(TOKENIZER_CONFIG))],
+      ['config.json', 'config.json', Buffer.from(CONFIG), gitBlobSha1(Buffer.from(CONFIG))],
+    ] as const;
+    for (const [name, , data] of entries) fs.writeFileSync(path.join(legacy, name), data);
+    fs.writeFileSync(
+      path.join(legacy, 'manifest.json'),
+      JSON.stringify({ version: 1, id: 'tiny', repo: REPO, revision: COMMIT, commit: COMMIT, endpoint: 'x', onnxPath: 'onnx/model_quantized.onnx', downloadedAt: 'x', files: entries.map(([name, p, data, etag]) => ({ name, path: p, size: data.length, sha256: sha256(data), etag })) }),
+    );
+    const store = offlineStore();
+    const model = await store.ensure('tiny');
+    assert.equal(model.location, 'hub-cache');
+    assert.deepEqual(fs.readFileSync(model.modelFile), INT8);
+    assert.equal(fs.existsSync(path.join(cacheDir, 'test-org--tiny-bert')), false, 'the old folder is gone');
+    assert.equal(fs.readlinkSync(path.join(hubDir, 'models--test-org--tiny-bert', 'snapshots', COMMIT, 'config.json')), path.join('..', '..', 'blobs', gitBlobSha1(Buffer.from(CONFIG))));
+    assert.deepEqual((await store.list()).catalogue[0].downloadedBytes > 0, true, 'counted as downloaded by Cloze');
+  });
+
+  it('uses an earlier version\'s folder where it is when it cannot be moved (no ETags recorded)', async () => {
+    const legacy = path.join(cacheDir, 'test-org--tiny-bert', COMMIT, 'onnx--model_quantized');
+    fs.mkdirSync(legacy, { recursive: true });
+    fs.writeFileSync(path.join(legacy, 'model.onnx'), INT8);
+    fs.writeFileSync(path.join(legacy, 'manifest.json'), JSON.stringify({ version: 1, id: 'tiny', repo: REPO, revision: COMMIT, endpoint: 'x', onnxPath: 'onnx/model_quantized.onnx', downloadedAt: 'x', files: [{ name: 'model.onnx', path: 'onnx/model_quantized.onnx', size: INT8.length, sha256: sha256(INT8) }] }));
+    const model = await offlineStore().ensure('tiny');
+    assert.equal(model.location, 'legacy');
+    assert.equal(model.dir, legacy);
   });
 });
