@@ -1,9 +1,10 @@
 /**
- * Hashing and sizing files on disk, for verifying downloads.
- * (`src/engine/graph/graph-rewrite.ts` keeps a synchronous copy for the
- * worker, which may not import this room.)
+ * Hashing and sizing files on disk, for verifying downloads. Asynchronous,
+ * and able to hash a prefix (a part file being resumed), because downloads
+ * run on the extension host's main thread; `sha256OfFile` in
+ * src/node-utils.ts is the synchronous whole-file hash for the worker and the CLI.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 
@@ -33,9 +34,3 @@ export async function fileSize(file: string): Promise<number | undefined> {
   }
 }
 
-/** The SHA-256 of a file, hex. */
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await hashFile(file, hash);
-  return hash.digest('hex');
-}
