@@ -9,6 +9,7 @@ import { registerInlineCompletions } from './editor/inline-completions';
 import { ModelManager, registerModelCommands } from './editor/model-commands';
 import { registerReplaceRange } from './editor/replace-range';
 import { SettingsWatcher } from './editor/settings-watcher';
+import { cacheDirs, graphCacheDir } from './models/cache-dirs';
 import { registerStatusBar, SHOW_MENU_COMMAND, showMenu } from './editor/status-bar';
 import { registerSuggestWordCommand } from './editor/suggest-word-command';
 
@@ -22,8 +23,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Cloze', { log: true });
   const settings = new SettingsWatcher();
   const models = new ModelManager(context, log, settings);
-  const graphCacheDir = vscode.Uri.joinPath(context.globalStorageUri, 'graphs').fsPath;
-  host = new EngineHost(log, () => settings.current, (s) => models.resolve(s), graphCacheDir);
+  // Rewritten graphs beside the models' folders of links, in Cloze's one cache folder (shared with the command line).
+  const graphs = graphCacheDir(cacheDirs({ override: settings.current.cacheDir }).cloze);
+  host = new EngineHost(log, () => settings.current, (s) => models.resolve(s), graphs);
   const engineHost = host;
   context.subscriptions.push(
     log,

@@ -3,11 +3,13 @@
  * codes and the one way errors reach the user.
  */
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { Engine, type Logger, ModelError } from '../engine';
 import { DownloadError } from '../models/download-error';
 import { findPackageRoot } from '../models/model-catalogue';
-import { defaultCacheDir, ModelStore } from '../models/model-store';
+import { cacheDirs, graphCacheDir, isOfflineEnv } from '../models/cache-dirs';
+import { readHubToken } from '../models/hub-token';
+import { ModelStore } from '../models/model-store';
+import type { RetryOptions } from '../models/retry';
 
 /** A stream a command writes to; `isTTY` and `columns` exist on terminals (a progress bar, else progress lines). */
 export interface OutputStream {
@@ -41,6 +43,8 @@ export interface CommandContext {
   packageRoot?: string;
   /** A ready model store (tests); otherwise one is built from `env` and the arguments. */
   store?: ModelStore;
+  /** How downloads retry transient failures (tests use waits of a few milliseconds). */
+  retry?: RetryOptions;
 }
 
 /** A `cloze` command: runs with the parsed arguments and returns the exit code. */
@@ -76,25 +80,31 @@ export function commandEngine(modelDir: string, args: CommandArgs, context: Comm
   return new Engine({
     modelDir,
     threads: integerOption(args, 'threads'),
-    graphCacheDir: path.join(defaultCacheDir(context.env), 'graphs'),
+    graphCacheDir: graphCacheDir(cacheDirs({ env: context.env, override: stringOption(args, 'cache-dir') }).cloze),
     logger: context.logger,
   });
 }
 
 /**
- * The command line's ModelStore: cache from `--cache-dir`, else `CLOZE_CACHE_DIR`,
- * else the platform's cache folder; Hub from `HF_ENDPOINT`; token from
- * `HF_TOKEN` (or the older `HUGGING_FACE_HUB_TOKEN`); proxies from the
- * environment (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
+ * The command line's ModelStore: models in the Hugging Face cache
+ * (`HF_HUB_CACHE`, `HF_HOME`), unless `--cache-dir` or `CLOZE_CACHE_DIR`
+ * names one folder for everything; Hub from `HF_ENDPOINT`; token from
+ * `HF_TOKEN` (or `HUGGING_FACE_HUB_TOKEN`), else the file `hf auth login`
+ * writes; no network with `HF_HUB_OFFLINE=1`; proxies from the environment
+ * (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
  */
 export function commandStore(args: CommandArgs, context: CommandContext): ModelStore {
   if (context.store !== undefined) return context.store;
   const env = context.env;
+  const dirs = cacheDirs({ env, override: stringOption(args, 'cache-dir') });
   return new ModelStore({
-    cacheDir: stringOption(args, 'cache-dir') ?? defaultCacheDir(env),
+    cacheDir: dirs.cloze,
+    hubCacheDir: dirs.hub,
     packageRoot: context.packageRoot ?? findPackageRoot(__dirname),
     endpoint: env.HF_ENDPOINT || undefined,
-    token: env.HF_TOKEN || env.HUGGING_FACE_HUB_TOKEN || undefined,
+    offline: isOfflineEnv(env),
+    token: readHubToken(env)?.token,
+    retry: context.retry,
     proxy: 'env',
     env,
     logger: context.logger,

@@ -5,7 +5,7 @@
 import type { ModelStore } from '../models/model-store';
 import { formatBytes } from '../text/format-bytes';
 import { type CommandArgs, type CommandContext, commandStore, EXIT, type OutputStream, stringOption, UsageError } from './command';
-import { createProgressReporter } from './progress';
+import { createProgressReporter, describeRetry } from './progress';
 
 /** One-line usage, for the main help. */
 export const DOWNLOAD_USAGE =
@@ -77,10 +77,14 @@ export async function obtainModel(
     return model.dir;
   }
   const name = model.entry ? `${model.id} (${model.entry.displayName}, ${model.entry.licence})` : model.id;
-  stderr.write(`Downloading ${name}\n  from ${store.endpoint}/${model.repo} at ${model.revision}\n  into ${model.dir}\n`);
+  stderr.write(`Downloading ${name}\n  from ${store.endpoint}/${model.repo} at ${model.revision}\n  into the Hugging Face cache ${store.hubCacheDir}\n`);
   const progress = options.quiet ? undefined : createProgressReporter(stderr);
   try {
-    const ready = await store.ensure(spec, { signal, onProgress: progress && ((p) => progress.update(p)) });
+    const ready = await store.ensure(spec, {
+      signal,
+      onProgress: progress && ((p) => progress.update(p)),
+      onRetry: (notice) => (progress ? progress.retrying(notice) : stderr.write(`${describeRetry(notice)}\n`)),
+    });
     progress?.done();
     const total = ready.files.reduce((sum, f) => sum + (f.size ?? 0), 0);
     stderr.write(`Done: ${ready.files.length} files, ${formatBytes(total)}, verified.\n`);

@@ -17,6 +17,12 @@ function catalogueSize(item: ModelListing['catalogue'][number]): string {
   return bytes === 0 ? '?' : `~${formatBytes(bytes)}`;
 }
 
+/** `yes` (Cloze downloaded it), `found` (another tool did), `partly`, or `no`. */
+function downloadState(item: ModelListing['catalogue'][number]): string {
+  if (!item.cached) return item.sizeOnDisk > 0 ? 'partly' : 'no';
+  return item.downloadedBytes > 0 || item.location === 'legacy' ? 'yes' : 'found (Hugging Face cache)';
+}
+
 /**
  * Runs `cloze models`.
  * @param args - `values.json`: print JSON instead of a table; `values['cache-dir']`: the cache to look in.
@@ -28,22 +34,27 @@ export async function modelsCommand(args: CommandArgs, context: CommandContext):
   const store = commandStore(args, context);
   const [listing, catalogue] = await Promise.all([store.list(), store.catalogue()]);
   if (args.values.json === true) {
-    stdout.write(`${JSON.stringify({ cacheDir: store.cacheDir, default: catalogue.default, ...listing }, null, 2)}\n`);
+    stdout.write(`${JSON.stringify({ cacheDir: store.cacheDir, hubCacheDir: store.hubCacheDir, offline: store.offline, default: catalogue.default, ...listing }, null, 2)}\n`);
     return EXIT.ok;
   }
   const rows = [['ID', 'NAME', 'SIZE', 'LICENCE', 'DOWNLOADED']];
   for (const item of listing.catalogue) {
     const id = item.entry.id === catalogue.default ? `${item.entry.id} (default)` : item.entry.id;
-    rows.push([id, item.entry.displayName, catalogueSize(item), item.entry.licence, item.cached ? 'yes' : item.sizeOnDisk > 0 ? 'partly' : 'no']);
+    rows.push([id, item.entry.displayName, catalogueSize(item), item.entry.licence, downloadState(item)]);
   }
   stdout.write(columns(rows));
   if (listing.others.length > 0) {
     stdout.write('\nOther models in the cache:\n');
     const other = [['MODEL', 'SIZE', 'STATE']];
-    for (const item of listing.others) other.push([item.id, formatBytes(item.sizeOnDisk), item.complete ? 'complete' : 'incomplete (run `cloze download` again to resume)']);
+    for (const item of listing.others) {
+      const state = !item.complete ? 'incomplete (run `cloze download` again to resume)' : item.location === 'legacy' ? 'complete (an earlier version\'s folder)' : 'complete';
+      other.push([item.id, formatBytes(item.sizeOnDisk), state]);
+    }
     stdout.write(columns(other));
   }
-  stdout.write(`\nCache: ${store.cacheDir}\n`);
+  stdout.write(`\nModels: ${store.hubCacheDir} (the Hugging Face cache, shared with Python and transformers.js)\n`);
+  stdout.write(`Cache: ${store.cacheDir} (Cloze's own files)\n`);
+  if (store.offline) stdout.write('Offline (HF_HUB_OFFLINE): nothing will be downloaded.\n');
   stdout.write('Download one with `cloze download ID`, or any Hub model with `cloze download owner/name[@revision]`.\n');
   return EXIT.ok;
 }

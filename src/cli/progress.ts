@@ -4,11 +4,14 @@
  */
 import { formatBytes } from '../text/format-bytes';
 import type { ModelProgress } from '../models/model-store';
+import type { RetryNotice } from '../models/retry';
 import type { OutputStream } from './command';
 
 /** Receives progress events and draws them. */
 export interface ProgressReporter {
   update(progress: ModelProgress): void;
+  /** Says that a transfer failed for a reason that heals by itself and is about to be tried again. */
+  retrying(notice: RetryNotice & { file: string }): void;
   /** Ends the current line. Call once after the last update (also after a failure). */
   done(): void;
 }
@@ -16,6 +19,12 @@ export interface ProgressReporter {
 /** Bytes per second as `12.3 MB/s`. */
 export function formatSpeed(bytesPerSecond: number): string {
   return `${(bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+}
+
+/** `config.json: the connection broke; trying again in 2 s (attempt 2 of 5), resuming where it stopped`. */
+export function describeRetry(notice: RetryNotice & { file: string }): string {
+  const wait = notice.delayMs < 1000 ? `${notice.delayMs} ms` : `${Math.round(notice.delayMs / 1000)} s`;
+  return `${notice.file}: ${notice.reason}; trying again in ${wait} (attempt ${notice.attempt} of ${notice.attempts}), resuming where it stopped`;
 }
 
 function describe(p: ModelProgress): string {
@@ -58,6 +67,12 @@ function barReporter(stream: OutputStream): ProgressReporter {
       currentFile = p.file;
       draw(p, fresh || p.bytes === p.total);
     },
+    retrying(notice) {
+      stream.write(`${currentFile === undefined ? '' : '\n'}${describeRetry(notice)}\n`);
+      // The next update draws a fresh bar.
+      currentFile = undefined;
+      lastWidth = 0;
+    },
     done() {
       if (currentFile !== undefined) stream.write('\n');
       currentFile = undefined;
@@ -96,6 +111,9 @@ function lineReporter(stream: OutputStream): ProgressReporter {
         nextStep = step + 1;
         finished = p.bytes === p.total;
       }
+    },
+    retrying(notice) {
+      stream.write(`  ${describeRetry(notice)}\n`);
     },
     done() {
       currentFile = undefined;

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { cacheDirs, isOfflineEnv } from '../models/cache-dirs';
 import { isDownloadError } from '../models/download-error';
+import type { Remedies } from '../models/hub-http';
+import { readHubToken } from '../models/hub-token';
 import { ModelStore, type ResolvedModel } from '../models/model-store';
 import type { EngineHost } from './engine-host';
 import { formatBytes } from '../text/format-bytes';
@@ -9,11 +12,26 @@ import type { ClozeSettings } from './settings';
 import type { SettingsWatcher } from './settings-watcher';
 import { showError } from './show-error';
 
+/** The key of the Hugging Face token in VS Code's SecretStorage. */
+const TOKEN_SECRET = 'cloze.hubToken';
+
+/** How download messages name remedies in the editor: settings and commands, never command-line flags. */
+export const EDITOR_REMEDIES: Remedies = {
+  localModel: 'the setting `cloze.modelPath`',
+  token: 'the command "Cloze: Set Hugging Face Token"',
+  endpoint: 'the setting `cloze.hubEndpoint`',
+  cacheDir: 'the setting `cloze.cacheDir`',
+  again: 'Run "Cloze: Download Model" again',
+  download: 'the command "Cloze: Download Model"',
+  offline: 'turn off the setting `cloze.offline` (and unset HF_HUB_OFFLINE)',
+};
+
 /**
  * Where models come from inside VS Code: `cloze.modelPath` (a local folder,
- * no network), else `cloze.model` from the cache in the extension's global
- * storage, downloaded from the Hub once the user agrees. Downloads use Node's
- * `https` module, so VS Code's proxy support (`http.proxy`) applies.
+ * no network), else `cloze.model` from the Hugging Face cache shared with
+ * the command line and Python (or `cloze.cacheDir`), downloaded from the Hub
+ * once the user agrees. Downloads use Node's `https` module, so VS Code's
+ * proxy support (`http.proxy`) applies.
  */
 export class ModelManager {
   /** The user is asked once per session, not on every keystroke. */
@@ -26,13 +44,28 @@ export class ModelManager {
     readonly settings: SettingsWatcher,
   ) {}
 
-  /** A store for the current settings (endpoint and token may change). */
-  store(settings: ClozeSettings = this.settings.current): ModelStore {
+  /**
+   * The token: set with "Cloze: Set Hugging Face Token" (SecretStorage), else
+   * `HF_TOKEN`, else the file `hf auth login` writes. Never logged.
+   */
+  async token(): Promise<string | undefined> {
+    const stored = await this.context.secrets.get(TOKEN_SECRET);
+    return stored || readHubToken()?.token;
+  }
+
+  /** A store for the current settings (endpoint, cache, offline and token may change). */
+  async store(settings: ClozeSettings = this.settings.current): Promise<ModelStore> {
+    const dirs = cacheDirs({ override: settings.cacheDir });
     return new ModelStore({
-      cacheDir: path.join(this.context.globalStorageUri.fsPath, 'models'),
+      cacheDir: dirs.cloze,
+      hubCacheDir: dirs.hub,
+      // Where earlier versions kept models: moved into the Hub cache on first use.
+      legacyCacheDirs: [path.join(this.context.globalStorageUri.fsPath, 'models')],
       packageRoot: this.context.extensionPath,
       endpoint: settings.hubEndpoint || process.env.HF_ENDPOINT || undefined,
-      token: process.env.HF_TOKEN || undefined,
+      offline: settings.offline || isOfflineEnv(),
+      token: await this.token(),
+      remedies: EDITOR_REMEDIES,
       logger: this.log,
       userAgent: `cloze-vscode/${this.context.extension.packageJSON.version}`,
     });
@@ -45,7 +78,7 @@ export class ModelManager {
   resolve(settings: ClozeSettings): Promise<string | undefined> {
     // Concurrent requests share one resolution (one prompt, one download), but
     // only for the same model: after a settings change, a new one starts.
-    const key = JSON.stringify([settings.model, settings.modelPath, settings.hubEndpoint]);
+    const key = JSON.stringify([settings.model, settings.modelPath, settings.hubEndpoint, settings.cacheDir, settings.offline]);
     if (this.pending?.key === key) return this.pending.dir;
     const pending = {
       key,
@@ -55,6 +88,13 @@ export class ModelManager {
     };
     this.pending = pending;
     return pending.dir;
+  }
+
+  /** Stores (or, with undefined, deletes) the token in VS Code's SecretStorage. */
+  async setToken(token: string | undefined): Promise<void> {
+    if (token === undefined) await this.context.secrets.delete(TOKEN_SECRET);
+    else await this.context.secrets.store(TOKEN_SECRET, token);
+    this.log.info(token === undefined ? 'Hugging Face token removed' : 'Hugging Face token set');
   }
 
   /** Forget that the user was asked, after they chose a model. */
@@ -71,13 +111,22 @@ export class ModelManager {
     }
     let model: ResolvedModel;
     try {
-      model = await this.store(settings).resolve(settings.model);
+      model = await (await this.store(settings)).resolve(settings.model);
     } catch (error) {
       this.log.error(`Cannot resolve model ${settings.model}: ${(error as Error).message}`);
       this.askOnce(vscode.l10n.t('Cloze: cannot find the model “{0}”: {1}', settings.model, (error as Error).message), []);
       return undefined;
     }
     if (model.cached) return model.dir;
+    if (settings.offline || isOfflineEnv()) {
+      try {
+        await (await this.store(settings)).ensure(settings.model);
+      } catch (error) {
+        this.log.error((error as Error).message);
+        this.askOnce(vscode.l10n.t('Cloze: {0}', (error as Error).message), []);
+      }
+      return undefined;
+    }
     const size = approxSize(model);
     const download = vscode.l10n.t('Download');
     const choice = await this.askOnce(
@@ -104,7 +153,7 @@ export class ModelManager {
    * @returns the model folder, or undefined when cancelled or failed (the user was told).
    */
   async download(spec: string, settings: ClozeSettings = this.settings.current): Promise<string | undefined> {
-    const store = this.store(settings);
+    const store = await this.store(settings);
     return vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Cloze: downloading {0}', spec), cancellable: true },
       async (progress, token) => {
@@ -120,6 +169,10 @@ export class ModelManager {
               const speed = p.bytesPerSecond > 0 ? ` · ${formatBytes(p.bytesPerSecond)}/s` : '';
               progress.report({ increment: Math.max(0, done - reported), message: `${Math.floor(done)}% · ${p.file}${speed}` });
               reported = Math.max(reported, done);
+            },
+            onRetry: (n) => {
+              const seconds = Math.max(1, Math.round(n.delayMs / 1000));
+              progress.report({ message: vscode.l10n.t('{0}: {1}; trying again in {2} s (attempt {3} of {4})', n.file, n.reason, seconds, n.attempt, n.attempts) });
             },
           });
           this.log.info(`Model ${spec} ready in ${model.dir}`);
@@ -160,7 +213,7 @@ export function registerModelCommands(manager: ModelManager, host: EngineHost, l
   return vscode.Disposable.from(
     vscode.commands.registerCommand('cloze.chooseModelFolder', chooseFolder),
     vscode.commands.registerCommand('cloze.selectModel', async () => {
-      const listing = await manager.store().list();
+      const listing = await (await manager.store()).list();
       const current = manager.settings.current;
       type Item = vscode.QuickPickItem & { id?: string; browse?: boolean };
       const items: Item[] = listing.catalogue.map(({ entry, cached, sizeOnDisk }) => ({
@@ -182,11 +235,31 @@ export function registerModelCommands(manager: ModelManager, host: EngineHost, l
     }),
     vscode.commands.registerCommand('cloze.removeCachedModels', async () => {
       const remove = vscode.l10n.t('Remove');
-      const confirm = await vscode.window.showWarningMessage(vscode.l10n.t('Remove every model Cloze has downloaded?'), { modal: true }, remove);
+      const confirm = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Remove every model Cloze has downloaded? Files that other tools (Python, transformers.js) downloaded into the Hugging Face cache stay.'),
+        { modal: true },
+        remove,
+      );
       if (confirm !== remove) return;
       host.reset();
-      const removed = await manager.store().remove();
+      const removed = await (await manager.store()).remove();
       void vscode.window.showInformationMessage(vscode.l10n.t('Cloze: removed {0} cached model folder(s).', removed.length));
+    }),
+    vscode.commands.registerCommand('cloze.setHubToken', async () => {
+      const token = await vscode.window.showInputBox({
+        title: vscode.l10n.t('Cloze: Set Hugging Face Token'),
+        prompt: vscode.l10n.t('An access token with read access (huggingface.co/settings/tokens), for private or gated models. It is kept in VS Code\'s secret storage and sent only to the Hub.'),
+        password: true,
+        ignoreFocusOut: true,
+        validateInput: (value) => (/^\S+$/.test(value.trim()) ? undefined : vscode.l10n.t('A token is one word, such as hf_…')),
+      });
+      if (!token) return;
+      await manager.setToken(token.trim());
+      void vscode.window.showInformationMessage(vscode.l10n.t('Cloze: the Hugging Face token is set.'));
+    }),
+    vscode.commands.registerCommand('cloze.removeHubToken', async () => {
+      await manager.setToken(undefined);
+      void vscode.window.showInformationMessage(vscode.l10n.t('Cloze: the Hugging Face token is removed from VS Code. (HF_TOKEN and the token file of `hf auth login`, if any, still apply.)'));
     }),
   );
 }

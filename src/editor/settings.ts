@@ -35,6 +35,10 @@ export interface ClozeSettings {
   threads: number;
   /** A Hugging Face Hub mirror; empty means `HF_ENDPOINT` or huggingface.co. @default "" */
   hubEndpoint: string;
+  /** One folder for models (in its `hub/`) and Cloze's files; empty means the shared Hugging Face cache. @default "" */
+  cacheDir: string;
+  /** No network at all (also when `HF_HUB_OFFLINE=1`). @default false */
+  offline: boolean;
   /**
    * Documents longer than this many characters (UTF-16 code units, what VS Code
    * counts) get no inline or hover suggestions; Suggest Word still works.
@@ -90,6 +94,8 @@ export function readSettings(config: ConfigurationLike): ClozeSettings {
     modelPath: str(config.get('modelPath'), '').trim(),
     threads: int(config.get('threads'), 0, 0, 64),
     hubEndpoint: str(config.get('hubEndpoint'), '').trim(),
+    cacheDir: str(config.get('cacheDir'), '').trim(),
+    offline: bool(config.get('offline'), false),
     maxFileSize: int(config.get('maxFileSize'), DEFAULT_MAX_FILE_SIZE, 0, 1_000_000_000),
     wholeWords: oneOf(config.get('wholeWords'), ['off', 'words', 'always'] as const, 'words'),
     hints: {

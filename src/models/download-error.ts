@@ -15,8 +15,9 @@
  * - `disk`: the file could not be written (disk full, no permission). Nothing is kept.
  * - `cancelled`: the caller's AbortSignal fired. A partial file is kept.
  * - `proxy`: the proxy could not be reached or refused the request.
+ * - `offline`: the model is not on disk and downloads are off (`HF_HUB_OFFLINE`, `cloze.offline`).
  */
-export type DownloadErrorCode = 'network' | 'http' | 'checksum' | 'size' | 'disk' | 'cancelled' | 'proxy';
+export type DownloadErrorCode = 'network' | 'http' | 'checksum' | 'size' | 'disk' | 'cancelled' | 'proxy' | 'offline';
 
 /** A download or Hub look-up that failed. */
 export class DownloadError extends Error {
@@ -31,11 +32,15 @@ export class DownloadError extends Error {
     readonly code: DownloadErrorCode,
     message: string,
     readonly url: string,
-    options?: { status?: number; cause?: unknown },
+    options?: { status?: number; cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.status = options?.status;
+    this.retryAfterMs = options?.retryAfterMs;
   }
+
+  /** How long the server asked to wait before trying again (`Retry-After`), in ms. */
+  readonly retryAfterMs: number | undefined;
 
   /** The HTTP status, for `http` errors (and `proxy` errors where the proxy answered). */
   readonly status: number | undefined;

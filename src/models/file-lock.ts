@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
-import type { Logger } from '../engine/types';
-import { silentLogger } from '../engine/types';
+import type { Logger } from '../engine';
+import { silentLogger } from '../engine';
 
 /** What a lock file holds, as JSON. */
 export interface LockInfo {
@@ -93,6 +93,47 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The same lock file as when it was judged abandoned: same holder, untouched since. */
+function sameLock(a: { info: LockInfo | undefined; mtimeMs: number }, b: { info: LockInfo | undefined; mtimeMs: number }): boolean {
+  return a.mtimeMs === b.mtimeMs && a.info?.token === b.info?.token;
+}
+
+/**
+ * Removes a lock judged abandoned, such that of several waiters that judged
+ * it so at once, only one removes it, and never a fresh lock that another
+ * waiter made meanwhile. "Check, then delete" let two waiters both delete:
+ * the second deleted the first one's new lock, and both went ahead.
+ *
+ * The waiter that first renames the lock file to a name of its own has it
+ * (a rename of one file succeeds once); it then checks that what it took is
+ * the lock it judged, and puts back anything else.
+ * @returns true when this caller removed the lock; false when another one did or will.
+ */
+async function removeStaleLock(lockPath: string, judged: { info: LockInfo | undefined; mtimeMs: number }): Promise<boolean> {
+  const taken = `${lockPath}.stale-${randomUUID()}`;
+  try {
+    await fsp.rename(lockPath, taken);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+  const got = await readLock(taken);
+  if (got === undefined || sameLock(got, judged)) {
+    await fsp.rm(taken, { force: true });
+    return true;
+  }
+  // Taken from a waiter that had just made a fresh lock: give it back unless
+  // yet another lock took its place (link, unlike rename, never replaces).
+  try {
+    await fsp.link(taken, lockPath);
+  } catch {
+    // Someone holds a newer lock; the one taken is lost to its holder, which
+    // notices on release that the file is no longer its own.
+  }
+  await fsp.rm(taken, { force: true });
+  return false;
+}
+
 /**
  * Takes the lock at `lockPath` (created with `O_EXCL`, holding pid, host name
  * and time), waiting while another live holder has it. A lock is taken over
@@ -123,8 +164,13 @@ export async function acquireFileLock(lockPath: string, options: FileLockOptions
     const deadHolder =
       holder.info !== undefined && holder.info.hostname === info.hostname && !isProcessAlive(holder.info.pid);
     if (deadHolder || age > staleMs) {
-      logger.warn(`Taking over an abandoned lock ${lockPath} (${deadHolder ? `process ${holder.info?.pid} is gone` : `untouched for ${Math.round(age / 1000)} s`})`);
-      await fsp.rm(lockPath, { force: true });
+      if (await removeStaleLock(lockPath, holder)) {
+        logger.warn(`Took over an abandoned lock ${lockPath} (${deadHolder ? `process ${holder.info?.pid} is gone` : `untouched for ${Math.round(age / 1000)} s`})`);
+        continue;
+      }
+      // Another waiter is taking it over: wait for the lock it will hold.
+      waited = true;
+      await sleep(Math.min(pollMs, 50), options.signal);
       continue;
     }
     if (!announced) {

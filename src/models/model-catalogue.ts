@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { ModelError } from '../engine/errors';
+import { ModelError } from '../engine';
 
 /** A file to fetch for a catalogue model. */
 export interface CatalogueFile {

@@ -1,156 +1,43 @@
 /**
  * Where a model comes from: the catalogue, the Hugging Face Hub, or a folder
- * on disk. Downloads what is missing into a cache, verified, and says what is
- * there.
- *
- * Cache layout: `<cacheDir>/<owner>--<name>/<revision>/<variant>/` holding the
- * files under their local names (`model.onnx`, `tokenizer.json`,
- * `tokenizer_config.json`, `config.json`), then `manifest.json`, written last:
- * only a folder with a manifest counts as complete. `<variant>` is the ONNX
- * file's path in the repository without `.onnx`, `/` written as `--` (e.g.
- * `onnx--model_quantized`), because one repository and revision can hold
- * several models (int8 and fp32) that each need their own `model.onnx`.
+ * on disk. Models are found in, and downloaded into, the Hub cache that
+ * `huggingface_hub` and transformers.js share (see `hub-cache.ts`); Cloze
+ * keeps only small folders of links to them, and its derived files, in its
+ * own cache (see `model-folders.ts`).
  */
-import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { type Logger, silentLogger } from '../engine';
 import { DownloadError } from './download-error';
-import { MODEL_FILE_CANDIDATES } from '../engine';
-import { ModelError } from '../engine/errors';
-import {
-  type DownloadOptions,
-  type DownloadProgress,
-  downloadFile,
-  fetchFileMetadata,
-  type FileMetadata,
-  type NetworkOptions,
-} from './hub-download';
+import { type DownloadOptions, type DownloadProgress } from './file-transfer';
+import { fetchFileMetadata, type FileMetadata, type NetworkOptions, CLI_REMEDIES, type Remedies } from './hub-http';
+import { linkedFileSize, resolveRevision, snapshotPath, snapshotTarget } from './hub-cache';
 import { type Catalogue, type CatalogueEntry, findCatalogueEntry, loadCatalogue } from './model-catalogue';
-import type { Logger } from '../engine/types';
-import { silentLogger } from '../engine/types';
+import { fetchModel } from './model-fetch';
+import {
+  type FolderManifest,
+  legacyFolder,
+  modelFolder,
+  moveLegacyFolder,
+  readFolder,
+  readLegacyFolder,
+  writeFolder,
+} from './model-folders';
+import { listModels, type ModelListing, removeModels } from './model-listing';
+import { DEFAULT_ENDPOINT, HUB_ONNX_CANDIDATES, type ModelFileInfo, parseModelSpec, type ResolvedModel, resolveLocal } from './model-spec';
+import type { RetryNotice, RetryOptions } from './retry';
 
-/** The Hub used when neither the caller nor `HF_ENDPOINT` names another. */
-export const DEFAULT_ENDPOINT = 'https://huggingface.co';
-
-/** ONNX files looked for in a Hub repository, in order of preference. */
-export const HUB_ONNX_CANDIDATES: readonly string[] = ['onnx/model_quantized.onnx', 'onnx/model.onnx', 'model.onnx'];
-
-
-const MANIFEST = 'manifest.json';
-
-/**
- * The cache folder the command line uses: `CLOZE_CACHE_DIR` if set; else
- * `%LOCALAPPDATA%\cloze\Cache` on Windows, `~/Library/Caches/cloze` on macOS,
- * and `$XDG_CACHE_HOME/cloze` or `~/.cache/cloze` elsewhere. (The extension uses
- * its global storage folder instead.)
- */
-export function defaultCacheDir(
-  env: Record<string, string | undefined> = process.env,
-  platform: NodeJS.Platform = process.platform,
-  home: string = os.homedir(),
-): string {
-  if (env.CLOZE_CACHE_DIR) return env.CLOZE_CACHE_DIR;
-  if (platform === 'win32') return path.win32.join(env.LOCALAPPDATA || path.win32.join(home, 'AppData', 'Local'), 'cloze', 'Cache');
-  if (platform === 'darwin') return path.posix.join(home, 'Library', 'Caches', 'cloze');
-  const xdg = env.XDG_CACHE_HOME;
-  // The XDG spec says to ignore a relative value.
-  return path.posix.join(xdg && path.posix.isAbsolute(xdg) ? xdg : path.posix.join(home, '.cache'), 'cloze');
-}
-
-/** A model named by a user, parsed. */
-export type ModelSpec =
-  | { kind: 'catalogue'; id: string }
-  | { kind: 'hub'; repo: string; revision: string; explicitRevision: boolean }
-  | { kind: 'local'; dir: string };
-
-const HUB_SPEC = /^([A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._-]*)(?:@([A-Za-z0-9._/-]+))?$/;
-
-/**
- * Reads a model spec: a catalogue id, a Hub repository `owner/name[@revision]`
- * (revision defaults to `main`), or a folder path (absolute, `./`, `../`, `~/`,
- * or any existing folder).
- * @throws TypeError for anything else.
- */
-export function parseModelSpec(spec: string, catalogue?: Catalogue): ModelSpec {
-  const text = spec.trim();
-  if (text === '') throw new TypeError('Expected a model: a catalogue id, owner/name[@revision] or a folder, got an empty string');
-  if (catalogue !== undefined && findCatalogueEntry(catalogue, text)) return { kind: 'catalogue', id: text };
-  const expanded = text === '~' || text.startsWith('~/') || text.startsWith('~\\') ? path.join(os.homedir(), text.slice(1)) : text;
-  const looksLikePath =
-    path.isAbsolute(expanded) || /^\.{1,2}([/\\]|$)/.test(expanded) || expanded.includes('\\') || expanded !== text;
-  if (looksLikePath || isDirectorySync(expanded)) return { kind: 'local', dir: path.resolve(expanded) };
-  const match = HUB_SPEC.exec(text);
-  if (match && !(match[2] ?? '').split('/').includes('..')) {
-    return { kind: 'hub', repo: match[1], revision: match[2] ?? 'main', explicitRevision: match[2] !== undefined };
-  }
-  const ids = catalogue === undefined ? '' : ` (${catalogue.models.map((m) => m.id).join(', ')})`;
-  throw new TypeError(`Expected a catalogue id${ids}, a Hub repository owner/name[@revision] or a model folder, got \`${spec}\``);
-}
-
-function isDirectorySync(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
-/** One file of a resolved model. */
-export interface ModelFileInfo {
-  /** Local name in the model folder. */
-  name: string;
-  /** Path in the Hub repository (or, for a local folder, relative to it). */
-  path: string;
-  /** Download URL; undefined for local folders. */
-  url?: string;
-  /** Exact size in bytes, when known (catalogue or Hub). */
-  size?: number;
-  /** SHA-256 when known (catalogue, or an LFS file's Hub ETag). */
-  sha256?: string;
-  /** Rounded display size from the catalogue. */
-  approxSize?: number;
-}
-
-/** What a model spec points at. */
-export interface ResolvedModel {
-  kind: ModelSpec['kind'];
-  /** The catalogue id, `owner/name@revision`, or the folder path. */
-  id: string;
-  /** The model folder: in the cache for catalogue and Hub models (it may not exist yet), else the folder itself. */
-  dir: string;
-  /** True when every file is on disk (a cache folder with its manifest, or a usable local folder). */
-  cached: boolean;
-  repo?: string;
-  revision?: string;
-  /** The commit the revision resolved to, when known. */
-  commit?: string;
-  files: ModelFileInfo[];
-  /** Absolute path of the ONNX file (which may not exist yet). */
-  modelFile: string;
-  /** False when the folder has only `vocab.txt`: the tokenizer is then built from it. */
-  hasTokenizerJson: boolean;
-  /** The mask token, when the catalogue says. */
-  maskToken?: string;
-  /** The catalogue entry, for catalogue models. */
-  entry?: CatalogueEntry;
-}
-
-/** What `manifest.json` in a complete cache folder holds. */
-export interface ModelManifest {
-  version: 1;
-  /** The catalogue id, or `owner/name@revision`. */
-  id: string;
-  repo: string;
-  revision: string;
-  commit?: string;
-  endpoint: string;
-  /** Path in the repository of the file saved as `model.onnx`. */
-  onnxPath: string;
-  files: Array<{ name: string; path: string; size: number; sha256: string; etag?: string }>;
-  /** ISO 8601. */
-  downloadedAt: string;
-}
+export { defaultCacheDir } from './cache-dirs';
+export type { CachedModel, ModelListing } from './model-listing';
+export {
+  DEFAULT_ENDPOINT,
+  HUB_ONNX_CANDIDATES,
+  type ModelFileInfo,
+  type ModelSpec,
+  parseModelSpec,
+  type ResolvedModel,
+  resolveLocal,
+  variantName,
+} from './model-spec';
 
 /** Progress of {@link ModelStore.ensure}: one file's download, and where it stands among the others. */
 export interface ModelProgress extends DownloadProgress {
@@ -161,31 +48,22 @@ export interface ModelProgress extends DownloadProgress {
   fileCount: number;
 }
 
-/** A model folder found in the cache. */
-export interface CachedModel {
-  id: string;
-  dir: string;
-  repo: string;
-  revision: string;
-  commit?: string;
-  /** Bytes on disk, partial files included. */
-  sizeOnDisk: number;
-  /** False for a folder without a manifest: an interrupted download. */
-  complete: boolean;
-}
-
-/** What {@link ModelStore.list} reports. */
-export interface ModelListing {
-  /** Every catalogue model, cached or not. */
-  catalogue: Array<{ entry: CatalogueEntry; dir: string; cached: boolean; sizeOnDisk: number }>;
-  /** Cache folders that are not a catalogue model (other Hub models, interrupted downloads). */
-  others: CachedModel[];
-}
-
 /** Options for {@link ModelStore}. */
 export interface ModelStoreOptions extends NetworkOptions {
-  /** Where downloaded models live. The CLI uses {@link defaultCacheDir}. */
+  /** Cloze's own cache: the model folders that link into the Hub cache. The CLI uses {@link cacheDirs}. */
   cacheDir: string;
+  /**
+   * The Hugging Face Hub cache, where models are found and downloaded to.
+   * @default `<cacheDir>/hub`
+   */
+  hubCacheDir?: string;
+  /**
+   * Folders where earlier versions kept whole models
+   * (`<owner>--<name>/<revision>/<variant>/`): such a model is used, and moved
+   * into the Hub cache once.
+   * @default [cacheDir]
+   */
+  legacyCacheDirs?: string[];
   /** Folder holding `models/catalogue.json` (the extension's path, or the CLI's package root). */
   packageRoot?: string;
   /** The catalogue itself, instead of `packageRoot`. */
@@ -195,7 +73,14 @@ export interface ModelStoreOptions extends NetworkOptions {
    * @default process.env.HF_ENDPOINT ?? 'https://huggingface.co'
    */
   endpoint?: string;
-  /** Passed to {@link downloadFile}; for tests that simulate a full disk. */
+  /**
+   * No network at all: models on disk work, anything else is an `offline` error.
+   * @default false
+   */
+  offline?: boolean;
+  /** How transient download failures are retried, see {@link RetryOptions}. */
+  retry?: RetryOptions;
+  /** Passed to the downloader; for tests that simulate a full disk. */
   createWriteStream?: DownloadOptions['createWriteStream'];
 }
 
@@ -203,83 +88,31 @@ export interface ModelStoreOptions extends NetworkOptions {
 export interface EnsureOptions {
   signal?: AbortSignal;
   onProgress?: (progress: ModelProgress) => void;
-}
-
-function sanitizeSegment(text: string): string {
-  return text.replace(/[/\\]/g, '--').replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
-/** The variant folder name for an ONNX path: `onnx/model_quantized.onnx` → `onnx--model_quantized`. */
-export function variantName(onnxPath: string): string {
-  return sanitizeSegment(onnxPath.replace(/\.onnx$/i, ''));
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fsp.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function sizeOnDisk(dir: string): Promise<number> {
-  let total = 0;
-  let entries: fs.Dirent[];
-  try {
-    entries = await fsp.readdir(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += await sizeOnDisk(full);
-    else if (entry.isFile()) total += (await fsp.stat(full)).size;
-  }
-  return total;
-}
-
-async function subdirectories(dir: string): Promise<string[]> {
-  try {
-    return (await fsp.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
-
-/** Reads a folder's manifest if it is complete: listed files all present with their sizes. */
-export async function readCompleteManifest(dir: string): Promise<ModelManifest | undefined> {
-  let manifest: ModelManifest;
-  try {
-    manifest = JSON.parse(await fsp.readFile(path.join(dir, MANIFEST), 'utf8')) as ModelManifest;
-  } catch {
-    return undefined;
-  }
-  if (manifest.version !== 1 || !Array.isArray(manifest.files)) return undefined;
-  for (const file of manifest.files) {
-    try {
-      if ((await fsp.stat(path.join(dir, file.name))).size !== file.size) return undefined;
-    } catch {
-      return undefined;
-    }
-  }
-  return manifest;
+  /** Called before a failed transfer is tried again. */
+  onRetry?: (notice: RetryNotice & { file: string }) => void;
 }
 
 /**
- * The models Cloze can use, and the cache they are downloaded into.
+ * The models Cloze can use, and the caches they are found in.
  *
  * ```ts
- * const store = new ModelStore({ cacheDir: defaultCacheDir(), packageRoot, token: process.env.HF_TOKEN, proxy: 'env' });
+ * const dirs = cacheDirs(); // from './cache-dirs'
+ * const store = new ModelStore({ cacheDir: dirs.cloze, hubCacheDir: dirs.hub, packageRoot, token, proxy: 'env' });
  * const model = await store.ensure('bert-base-uncased', { onProgress });
  * // model.dir holds model.onnx, tokenizer.json, tokenizer_config.json, config.json
  * ```
  */
 export class ModelStore {
-  /** The cache folder. */
+  /** Cloze's own cache folder. */
   readonly cacheDir: string;
+  /** The Hub cache models are found in and downloaded to. */
+  readonly hubCacheDir: string;
+  /** Folders of earlier versions that are looked in. */
+  readonly legacyCacheDirs: readonly string[];
   /** The Hub's base URL, without a trailing slash. */
   readonly endpoint: string;
+  /** True when nothing may be downloaded. */
+  readonly offline: boolean;
   private readonly logger: Logger;
   private catalogueData: Promise<Catalogue> | undefined;
   private readonly inflight = new Map<string, Promise<ResolvedModel>>();
@@ -293,7 +126,10 @@ export class ModelStore {
       throw new TypeError('Expected `packageRoot` (the folder with models/catalogue.json) or `catalogue`');
     }
     this.cacheDir = path.resolve(options.cacheDir);
+    this.hubCacheDir = path.resolve(options.hubCacheDir ?? path.join(this.cacheDir, 'hub'));
+    this.legacyCacheDirs = (options.legacyCacheDirs ?? [this.cacheDir]).map((d) => path.resolve(d));
     this.endpoint = (options.endpoint ?? process.env.HF_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
+    this.offline = options.offline ?? false;
     this.logger = options.logger ?? silentLogger;
     if (options.catalogue !== undefined) this.catalogueData = Promise.resolve(options.catalogue);
   }
@@ -320,25 +156,28 @@ export class ModelStore {
     return `${this.endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${encodedPath}`;
   }
 
-  /** The cache folder of a model: `<cacheDir>/<owner>--<name>/<revision>/<variant>`. */
-  cacheFolder(repo: string, revision: string, onnxPath: string): string {
-    return path.join(this.cacheDir, sanitizeSegment(repo), sanitizeSegment(revision), variantName(onnxPath));
+  /** How messages name remedies. */
+  get remedies(): Remedies {
+    return this.options.remedies ?? CLI_REMEDIES;
   }
 
-  private network(signal?: AbortSignal): NetworkOptions & { signal?: AbortSignal } {
-    const { token, proxy, env, agents, ca, timeoutMs, userAgent } = this.options;
-    return { token, proxy, env, agents, ca, timeoutMs, userAgent, logger: this.logger, signal };
+  /** @internal What the downloader needs, for `model-fetch.ts`. */
+  network(signal?: AbortSignal): NetworkOptions & { signal?: AbortSignal; retry?: RetryOptions; createWriteStream?: DownloadOptions['createWriteStream'] } {
+    const { token, proxy, env, agents, ca, timeoutMs, userAgent, remedies, retry, createWriteStream } = this.options;
+    return { token, proxy, env, agents, ca, timeoutMs, userAgent, remedies, retry, createWriteStream, logger: this.logger, signal };
   }
 
   /**
    * Says what `spec` points at and whether it is on disk, without downloading.
-   * For a Hub repository that is not cached this asks the Hub (HEAD requests):
-   * the first of `onnx/model_quantized.onnx`, `onnx/model.onnx`, `model.onnx`
-   * that exists, plus `tokenizer.json` (else `vocab.txt`), `tokenizer_config.json`
-   * and `config.json` where they exist.
+   * A model in the Hub cache (or in an earlier version's folder) is found
+   * without the network. For a Hub repository that is not cached this asks
+   * the Hub (HEAD requests): the first of `onnx/model_quantized.onnx`,
+   * `onnx/model.onnx`, `model.onnx` that exists, plus `tokenizer.json` (else
+   * `vocab.txt`), `tokenizer_config.json` and `config.json` where they exist.
    * @throws TypeError for a spec that is none of the three kinds.
    * @throws ModelError (`missing-file`) for a local folder without an ONNX file or tokenizer.
-   * @throws DownloadError when the Hub cannot be asked or has no such model.
+   * @throws DownloadError when the Hub cannot be asked or has no such model
+   * (`offline` when offline and a Hub repository is not cached).
    */
   async resolve(spec: string, options: Pick<EnsureOptions, 'signal'> = {}): Promise<ResolvedModel> {
     const catalogue = await this.catalogue();
@@ -353,47 +192,133 @@ export class ModelStore {
     }
   }
 
-  private async resolveCatalogue(entry: CatalogueEntry): Promise<ResolvedModel> {
-    const onnx = entry.files.find((f) => f.name === 'model.onnx') as CatalogueEntry['files'][number];
-    const dir = this.cacheFolder(entry.repo, entry.revision, onnx.path);
-    const manifest = await readCompleteManifest(dir);
+  /** @internal A catalogue model, resolved; for `model-listing.ts`. */
+  async resolveCatalogue(entry: CatalogueEntry): Promise<ResolvedModel> {
+    const onnxPath = (entry.files.find((f) => f.name === 'model.onnx') as CatalogueEntry['files'][number]).path;
+    const found = await this.findCached(entry.id, entry.repo, entry.revision, onnxPath, entry.files);
     return {
       kind: 'catalogue',
       id: entry.id,
-      dir,
-      cached: manifest !== undefined && entry.files.every((f) => manifest.files.some((m) => m.name === f.name)),
+      dir: found?.dir ?? modelFolder(this.cacheDir, entry.repo, entry.revision, onnxPath),
+      cached: found !== undefined,
+      location: found?.location,
       repo: entry.repo,
       revision: entry.revision,
-      commit: manifest?.commit,
+      commit: found?.commit,
       files: entry.files.map((f) => ({ ...f, url: this.fileUrl(entry.repo, entry.revision, f.path) })),
-      modelFile: path.join(dir, 'model.onnx'),
+      modelFile: path.join(found?.dir ?? modelFolder(this.cacheDir, entry.repo, entry.revision, onnxPath), 'model.onnx'),
       hasTokenizerJson: entry.files.some((f) => f.name === 'tokenizer.json'),
       maskToken: entry.maskToken,
       entry,
     };
   }
 
+  /**
+   * A model on disk: a complete model folder, else every file in the Hub
+   * cache's snapshot of the revision (a folder of links is then made), else
+   * an earlier version's folder (moved into the Hub cache when it can be).
+   */
+  private async findCached(
+    id: string,
+    repo: string,
+    revision: string,
+    onnxPath: string,
+    wanted: ReadonlyArray<{ name: string; path: string; size?: number }>,
+  ): Promise<{ dir: string; commit?: string; location: 'hub-cache' | 'legacy'; manifest?: FolderManifest } | undefined> {
+    const commit = await resolveRevision(this.hubCacheDir, repo, revision);
+    if (commit !== undefined) {
+      const dir = modelFolder(this.cacheDir, repo, commit, onnxPath);
+      const folder = await readFolder(dir);
+      if (folder !== undefined && folder.hubCache === this.hubCacheDir && wanted.every((w) => folder.files.some((f) => f.name === w.name))) {
+        return { dir, commit, location: 'hub-cache', manifest: folder };
+      }
+      const sizes = await Promise.all(wanted.map((w) => linkedFileSize(snapshotPath(this.hubCacheDir, repo, commit, w.path))));
+      if (sizes.every((size, i) => size !== undefined && (wanted[i].size === undefined || wanted[i].size === size))) {
+        const manifest = this.folderManifest(id, repo, revision, commit, onnxPath, wanted.map((w, i) => ({
+          name: w.name,
+          path: w.path,
+          size: sizes[i] as number,
+          etag: path.basename(snapshotTarget(snapshotPath(this.hubCacheDir, repo, commit, w.path))),
+          downloaded: false,
+        })));
+        try {
+          await writeFolder(dir, manifest);
+        } catch (error) {
+          throw new DownloadError('disk', `Cannot write ${dir}: ${(error as Error).message}. Set ${this.remedies.cacheDir} to a folder you can write to.`, dir, { cause: error });
+        }
+        this.logger.info(`Found ${id} in the Hugging Face cache ${this.hubCacheDir}`);
+        return { dir, commit, location: 'hub-cache', manifest };
+      }
+    }
+    for (const root of this.legacyCacheDirs) {
+      const dir = legacyFolder(root, repo, revision, onnxPath);
+      const legacy = await readLegacyFolder(dir);
+      if (legacy === undefined) continue;
+      try {
+        const files = await moveLegacyFolder(dir, legacy, this.hubCacheDir, root);
+        if (files !== undefined && legacy.commit !== undefined) {
+          const target = modelFolder(this.cacheDir, repo, legacy.commit, onnxPath);
+          const manifest = this.folderManifest(id, repo, revision, legacy.commit, onnxPath, files);
+          await writeFolder(target, manifest);
+          this.logger.info(`Moved ${id} from ${dir} into the Hugging Face cache ${this.hubCacheDir}`);
+          return { dir: target, commit: legacy.commit, location: 'hub-cache', manifest };
+        }
+      } catch (error) {
+        this.logger.warn(`Could not move ${dir} into the Hugging Face cache (${(error as Error).message}); using it where it is`);
+        if ((await readLegacyFolder(dir)) === undefined) continue;
+      }
+      return { dir, commit: legacy.commit, location: 'legacy' };
+    }
+    return undefined;
+  }
+
+  /** @internal A manifest for a model folder. */
+  folderManifest(id: string, repo: string, revision: string, commit: string, onnxPath: string, files: FolderManifest['files']): FolderManifest {
+    return { version: 2, id, repo, revision, commit, endpoint: this.endpoint, onnxPath, hubCache: this.hubCacheDir, files, createdAt: new Date().toISOString() };
+  }
+
+  private offlineError(id: string, repo: string, revision: string): DownloadError {
+    const where = `${this.endpoint}/${repo}/tree/${revision}`;
+    return new DownloadError(
+      'offline',
+      `${id} is not downloaded, and Cloze is offline (to go online: ${this.remedies.offline}). Download it where there is a network (${this.remedies.download}): it comes from ${where} and goes into the Hugging Face cache ${this.hubCacheDir}.`,
+      where,
+    );
+  }
+
   private async resolveHub(repo: string, revision: string, signal?: AbortSignal): Promise<ResolvedModel> {
     const id = `${repo}@${revision}`;
     // A cached copy answers without the network, so a model once downloaded works offline.
+    const names = ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'config.json'];
+    const commit = await resolveRevision(this.hubCacheDir, repo, revision);
+    const present = commit === undefined ? [] : await Promise.all(names.map((n) => linkedFileSize(snapshotPath(this.hubCacheDir, repo, commit, n))));
     for (const candidate of HUB_ONNX_CANDIDATES) {
-      const dir = this.cacheFolder(repo, revision, candidate);
-      const manifest = await readCompleteManifest(dir);
-      if (manifest !== undefined) {
-        return {
-          kind: 'hub',
-          id,
-          dir,
-          cached: true,
-          repo,
-          revision,
-          commit: manifest.commit,
-          files: manifest.files.map((f) => ({ name: f.name, path: f.path, size: f.size, sha256: f.sha256, url: this.fileUrl(repo, revision, f.path) })),
-          modelFile: path.join(dir, 'model.onnx'),
-          hasTokenizerJson: manifest.files.some((f) => f.name === 'tokenizer.json'),
-        };
-      }
+      const wanted = [{ name: 'model.onnx', path: candidate }, ...names.filter((_, i) => present[i] !== undefined).map((n) => ({ name: n, path: n }))];
+      if (!wanted.some((w) => w.name === 'tokenizer.json' || w.name === 'vocab.txt')) wanted.push({ name: 'tokenizer.json', path: 'tokenizer.json' });
+      const found = await this.findCached(id, repo, revision, candidate, wanted);
+      if (found === undefined) continue;
+      const manifest = found.manifest ?? (await readFolder(found.dir));
+      const files: ModelFileInfo[] = (manifest?.files ?? wanted).map((f) => ({
+        name: f.name,
+        path: f.path,
+        ...('size' in f && typeof f.size === 'number' ? { size: f.size } : {}),
+        url: this.fileUrl(repo, revision, f.path),
+      }));
+      return {
+        kind: 'hub',
+        id,
+        dir: found.dir,
+        cached: true,
+        location: found.location,
+        repo,
+        revision,
+        commit: found.commit,
+        files,
+        modelFile: path.join(found.dir, 'model.onnx'),
+        hasTokenizerJson: files.some((f) => f.name === 'tokenizer.json'),
+      };
     }
+    if (this.offline) throw this.offlineError(id, repo, revision);
 
     const network = this.network(signal);
     const head = (file: string): Promise<FileMetadata | undefined> => fetchFileMetadata(this.fileUrl(repo, revision, file), network);
@@ -423,14 +348,14 @@ export class ModelStore {
     const files: ModelFileInfo[] = [];
     const add = (name: string, repoPath: string, meta: FileMetadata | undefined): void => {
       if (meta === undefined) return;
-      files.push({ name, path: repoPath, url: this.fileUrl(repo, revision, repoPath), size: meta.size, sha256: meta.sha256 });
+      files.push({ name, path: repoPath, url: this.fileUrl(repo, revision, repoPath), size: meta.size, sha256: meta.sha256, etag: meta.etag });
     };
     add('model.onnx', onnxPath, onnxMeta);
     add('tokenizer.json', 'tokenizer.json', tokenizer);
     add('vocab.txt', 'vocab.txt', vocab);
     add('tokenizer_config.json', 'tokenizer_config.json', tokenizerConfig);
     add('config.json', 'config.json', config);
-    const dir = this.cacheFolder(repo, revision, onnxPath);
+    const dir = modelFolder(this.cacheDir, repo, onnxMeta.commit ?? revision, onnxPath);
     return {
       kind: 'hub',
       id,
@@ -447,198 +372,39 @@ export class ModelStore {
 
   /**
    * Makes sure every file of `spec` is on disk and verified, downloading what
-   * is missing (resuming partial files), and returns the model with `cached`
-   * true. Concurrent calls for the same model share one download, in this
-   * process and across processes.
-   * @throws TypeError, ModelError, DownloadError as {@link ModelStore.resolve} and {@link downloadFile} do.
+   * is missing into the Hub cache (resuming partial files, retrying transient
+   * failures), and returns the model with `cached` true. Concurrent calls for
+   * the same model share one download, in this process and across processes.
+   * @throws TypeError, ModelError, DownloadError as {@link ModelStore.resolve}
+   * and the downloader do; DownloadError `offline` when the model is not on
+   * disk and the store is offline.
    */
   async ensure(spec: string, options: EnsureOptions = {}): Promise<ResolvedModel> {
     const resolved = await this.resolve(spec, options);
     if (resolved.cached) return resolved;
+    if (this.offline) throw this.offlineError(resolved.id, resolved.repo as string, resolved.revision as string);
     const running = this.inflight.get(resolved.dir);
     if (running !== undefined) return running;
-    const work = this.fetchAll(resolved, options).finally(() => this.inflight.delete(resolved.dir));
+    const work = fetchModel(this, resolved, options).finally(() => this.inflight.delete(resolved.dir));
     this.inflight.set(resolved.dir, work);
     return work;
   }
 
-  private async fetchAll(model: ResolvedModel, options: EnsureOptions): Promise<ResolvedModel> {
-    const repo = model.repo as string;
-    const revision = model.revision as string;
-    this.logger.info(`Fetching ${model.id} into ${model.dir}`);
-    const saved: ModelManifest['files'] = [];
-    let commit = model.commit;
-    for (const [fileIndex, file] of model.files.entries()) {
-      const result = await downloadFile({
-        ...this.network(options.signal),
-        url: file.url as string,
-        dest: path.join(model.dir, file.name),
-        expectedSha256: file.sha256,
-        expectedSize: file.size,
-        reuseExisting: true,
-        createWriteStream: this.options.createWriteStream,
-        onProgress: options.onProgress && ((p) => options.onProgress?.({ ...p, file: file.name, fileIndex, fileCount: model.files.length })),
-      });
-      commit ??= result.commit;
-      saved.push({ name: file.name, path: file.path, size: result.size, sha256: result.sha256, ...(result.etag === undefined ? {} : { etag: result.etag }) });
-    }
-    const manifest: ModelManifest = {
-      version: 1,
-      id: model.kind === 'catalogue' ? model.id : `${repo}@${revision}`,
-      repo,
-      revision,
-      ...(commit === undefined ? {} : { commit }),
-      endpoint: this.endpoint,
-      onnxPath: model.files.find((f) => f.name === 'model.onnx')?.path ?? 'model.onnx',
-      files: saved,
-      downloadedAt: new Date().toISOString(),
-    };
-    // Written last and renamed into place: its presence means "complete".
-    const temp = path.join(model.dir, `${MANIFEST}.${process.pid}.tmp`);
-    try {
-      await fsp.writeFile(temp, `${JSON.stringify(manifest, null, 2)}\n`);
-      await fsp.rename(temp, path.join(model.dir, MANIFEST));
-    } catch (cause) {
-      await fsp.rm(temp, { force: true }).catch(() => undefined);
-      throw new DownloadError('disk', `Cannot write ${path.join(model.dir, MANIFEST)}: ${(cause as Error).message}. Set CLOZE_CACHE_DIR to a writable folder.`, model.dir, { cause });
-    }
-    this.logger.info(`${model.id} is ready in ${model.dir}`);
-    return { ...model, cached: true, commit, files: model.files.map((f, i) => ({ ...f, size: saved[i].size, sha256: saved[i].sha256 })) };
-  }
-
-  /** Every catalogue model with whether it is cached, and any other model folders in the cache. */
-  async list(): Promise<ModelListing> {
-    const catalogue = await this.catalogue();
-    const known = new Set<string>();
-    const entries: ModelListing['catalogue'] = [];
-    for (const entry of catalogue.models) {
-      const resolved = await this.resolveCatalogue(entry);
-      known.add(resolved.dir);
-      entries.push({ entry, dir: resolved.dir, cached: resolved.cached, sizeOnDisk: await sizeOnDisk(resolved.dir) });
-    }
-    const others: CachedModel[] = [];
-    for (const repoDir of await subdirectories(this.cacheDir)) {
-      for (const revisionDir of await subdirectories(path.join(this.cacheDir, repoDir))) {
-        for (const variant of await subdirectories(path.join(this.cacheDir, repoDir, revisionDir))) {
-          const dir = path.join(this.cacheDir, repoDir, revisionDir, variant);
-          if (known.has(dir)) continue;
-          const manifest = await readCompleteManifest(dir);
-          const repo = manifest?.repo ?? repoDir.replace('--', '/');
-          const revision = manifest?.revision ?? revisionDir;
-          others.push({
-            id: manifest?.id ?? `${repo}@${revision}`,
-            dir,
-            repo,
-            revision,
-            ...(manifest?.commit === undefined ? {} : { commit: manifest.commit }),
-            sizeOnDisk: await sizeOnDisk(dir),
-            complete: manifest !== undefined,
-          });
-        }
-      }
-    }
-    return { catalogue: entries, others };
+  /** Every catalogue model with whether it is on disk, and the other models Cloze has folders for. */
+  list(): Promise<ModelListing> {
+    return listModels(this);
   }
 
   /**
-   * Deletes cached models: the one `spec` names (a catalogue id; `owner/name`
-   * for every revision, `owner/name@revision` for one), or the whole cache when
-   * `spec` is undefined. Local folders are never deleted.
-   * @returns the folders deleted.
-   * @throws TypeError for a local folder spec; Error while a download into the folder is running.
+   * Removes what Cloze downloaded for a model: its folder, and the files in
+   * the Hub cache that Cloze downloaded and no other of its models uses.
+   * Files another tool downloaded stay, unless `shared` is set.
+   * @param spec - A catalogue id; `owner/name` for every revision,
+   * `owner/name@revision` for one; undefined for every model.
+   * @returns the model folders removed.
+   * @throws TypeError for a local folder spec; Error while a download of the model is running.
    */
-  async remove(spec?: string): Promise<string[]> {
-    let targets: string[];
-    if (spec === undefined) {
-      targets = (await subdirectories(this.cacheDir)).filter((name) => name.includes('--')).map((name) => path.join(this.cacheDir, name));
-    } else {
-      const catalogue = await this.catalogue();
-      const parsed = parseModelSpec(spec, catalogue);
-      if (parsed.kind === 'local') throw new TypeError(`Refusing to delete \`${parsed.dir}\`: only models in the cache (${this.cacheDir}) can be removed`);
-      if (parsed.kind === 'catalogue') {
-        targets = [(await this.resolveCatalogue(findCatalogueEntry(catalogue, parsed.id) as CatalogueEntry)).dir];
-      } else {
-        const repoDir = path.join(this.cacheDir, sanitizeSegment(parsed.repo));
-        targets = [parsed.explicitRevision ? path.join(repoDir, sanitizeSegment(parsed.revision)) : repoDir];
-      }
-    }
-    const removed: string[] = [];
-    for (const dir of targets) {
-      if (!(await exists(dir))) continue;
-      if (await hasFreshLock(dir)) throw new Error(`A download into ${dir} is running; wait for it to finish or cancel it, then remove the model.`);
-      await fsp.rm(dir, { recursive: true, force: true });
-      removed.push(dir);
-      await pruneEmptyParents(path.dirname(dir), this.cacheDir);
-    }
-    return removed;
+  remove(spec?: string, options: { shared?: boolean } = {}): Promise<string[]> {
+    return removeModels(this, spec, options);
   }
-}
-
-async function hasFreshLock(dir: string): Promise<boolean> {
-  let entries: fs.Dirent[];
-  try {
-    entries = await fsp.readdir(dir, { withFileTypes: true });
-  } catch {
-    return false;
-  }
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory() && (await hasFreshLock(full))) return true;
-    if (entry.isFile() && entry.name.endsWith('.lock')) {
-      const age = Date.now() - (await fsp.stat(full)).mtimeMs;
-      if (age < 120_000) return true;
-    }
-  }
-  return false;
-}
-
-async function pruneEmptyParents(dir: string, stopAt: string): Promise<void> {
-  let current = dir;
-  while (path.resolve(current).startsWith(path.resolve(stopAt)) && path.resolve(current) !== path.resolve(stopAt)) {
-    try {
-      await fsp.rmdir(current);
-    } catch {
-      return;
-    }
-    current = path.dirname(current);
-  }
-}
-
-/**
- * Describes a model folder on disk: which ONNX file it has (the first of
- * `MODEL_FILE_CANDIDATES`, as the engine loads it) and whether it has `tokenizer.json` or only
- * `vocab.txt`.
- * @throws ModelError (`missing-file`) when the folder, an ONNX file, or both tokenizer files are missing.
- */
-export async function resolveLocal(dir: string): Promise<ResolvedModel> {
-  const folder = path.resolve(dir);
-  if (!isDirectorySync(folder)) throw new ModelError('missing-file', `Model folder \`${folder}\` does not exist`, folder);
-  let onnx: string | undefined;
-  for (const candidate of MODEL_FILE_CANDIDATES) {
-    if (await exists(path.join(folder, candidate))) {
-      onnx = candidate;
-      break;
-    }
-  }
-  if (onnx === undefined) {
-    throw new ModelError('missing-file', `No ONNX model in \`${folder}\`: expected ${MODEL_FILE_CANDIDATES.join(' or ')}`, folder);
-  }
-  const files: ModelFileInfo[] = [{ name: 'model.onnx', path: onnx }];
-  const hasTokenizerJson = await exists(path.join(folder, 'tokenizer.json'));
-  for (const name of ['tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'config.json']) {
-    if (await exists(path.join(folder, name))) files.push({ name, path: name });
-  }
-  if (!hasTokenizerJson && !files.some((f) => f.name === 'vocab.txt')) {
-    throw new ModelError('missing-file', `No tokenizer in \`${folder}\`: expected tokenizer.json or vocab.txt`, folder);
-  }
-  for (const file of files) file.size = (await fsp.stat(path.join(folder, file.path))).size;
-  return {
-    kind: 'local',
-    id: folder,
-    dir: folder,
-    cached: true,
-    files,
-    modelFile: path.join(folder, onnx),
-    hasTokenizerJson,
-  };
 }

@@ -27,7 +27,7 @@ export function hubFilesOf(modelDir: string): Record<string, Buffer> {
 
 /** A fault to inject for one file. `times` (default: always) counts the requests it applies to. */
 export type Fault =
-  | { kind: 'status'; status: number; errorCode?: string; times?: number }
+  | { kind: 'status'; status: number; errorCode?: string; retryAfter?: string; times?: number }
   /** Sends `afterBytes` bytes of the body, then destroys the connection. */
   | { kind: 'drop'; afterBytes: number; times?: number }
   /** Flips every byte of the body (sizes stay right, the hash does not). */
@@ -192,10 +192,11 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
   const hubHandler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const record: RecordedRequest = { server: 'hub', method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, status: 0, bytesSent: 0 };
     requests.push(record);
-    const fail = (status: number, errorCode?: string, message?: string): void => {
+    const fail = (status: number, errorCode?: string, message?: string, retryAfter?: string): void => {
       record.status = status;
       res.writeHead(status, {
         'content-type': 'application/json',
+        ...(retryAfter ? { 'retry-after': retryAfter } : {}),
         ...(errorCode ? { 'x-error-code': errorCode } : {}),
         ...(message ? { 'x-error-message': message } : {}),
       });
@@ -217,7 +218,7 @@ export async function startHubServer(options: HubServerOptions = {}): Promise<Hu
     }
     const statusFault = takeFault(file, ['status']);
     if (statusFault?.kind === 'status') {
-      fail(statusFault.status, statusFault.errorCode, `Injected ${statusFault.status}`);
+      fail(statusFault.status, statusFault.errorCode, `Injected ${statusFault.status}`, statusFault.retryAfter);
       return;
     }
     const data = repos.get(repo);

@@ -13,10 +13,14 @@ import { formatBytes } from '../../src/text/format-bytes';
 import type { Catalogue } from '../../src/models/model-catalogue';
 import { ModelStore } from '../../src/models/model-store';
 import type { ModelProgress } from '../../src/models/model-store';
+import { layOutHubCache } from '../helpers/hf-cache';
 import { type HubServer, startHubServer } from '../helpers/hub-server';
+import { recordingLogger } from '../helpers/recording-logger';
 
 const MODEL = randomBytes(300 * 1024);
 const TOKEN = 'hf_cliTestToken';
+/** Retries with waits of a few milliseconds, so that tests stay fast. */
+const FAST = { attempts: 3, baseDelayMs: 1, maxDelayMs: 20 };
 
 class Capture {
   text = '';
@@ -109,6 +113,7 @@ describe('cloze download / cloze models', () => {
       env,
       packageRoot: root,
       signal: new AbortController().signal,
+      retry: FAST,
       ...extra,
     };
     const code = await main([command, ...a.positionals, ...flags], context);
@@ -119,7 +124,7 @@ describe('cloze download / cloze models', () => {
     const { code, out, err } = await run('download', args());
     assert.equal(code, 0, err);
     const dir = out.trim();
-    assert.equal(dir, path.join(cacheDir, 'org--tiny', JSON.parse(fs.readFileSync(path.join(root, 'models', 'catalogue.json'), 'utf8')).models[0].revision, 'onnx--model_quantized'));
+    assert.equal(dir, path.join(cacheDir, 'models', 'org--tiny', JSON.parse(fs.readFileSync(path.join(root, 'models', 'catalogue.json'), 'utf8')).models[0].revision, 'onnx--model_quantized'));
     assert.deepEqual(fs.readFileSync(path.join(dir, 'model.onnx')), MODEL);
     assert.match(err, /Downloading tiny \(Tiny BERT, Apache-2\.0\)/);
     assert.match(err, /\[1\/2\] model\.onnx \(307 kB\)\n {2}100% \(307 kB \/ 307 kB, [\d.]+ MB\/s\)/);
@@ -253,6 +258,91 @@ describe('cloze download / cloze models', () => {
     assert.equal(data.default, 'tiny');
     assert.equal(data.cacheDir, cacheDir);
     assert.deepEqual(data.catalogue.map((c: { entry: { id: string }; cached: boolean }) => [c.entry.id, c.cached]), [['tiny', false], ['other', false]]);
+  });
+
+  it('HF_HUB_OFFLINE=1: no request at all, and an error that says what to download where', async () => {
+    env.HF_HUB_OFFLINE = '1';
+    const { code, err } = await run('download', args(['tiny']));
+    assert.equal(code, 1);
+    assert.match(err, /tiny is not downloaded, and Cloze is offline \(to go online: unset HF_HUB_OFFLINE\)/);
+    assert.match(err, /`cloze download MODEL`/);
+    assert.ok(err.includes(`${hub.url}/org/tiny/tree/`), err);
+    assert.ok(err.includes(path.join(cacheDir, 'hub')), err);
+    assert.equal(hub.requests.length, 0);
+    const hubModel = await run('download', args(['org/hub-only']));
+    assert.equal(hubModel.code, 1);
+    assert.match(hubModel.err, /org\/hub-only@main is not downloaded, and Cloze is offline/);
+    assert.equal(hub.requests.length, 0);
+  });
+
+  it('HF_HUB_OFFLINE=1: a model already in the Hugging Face cache works, without a request', async () => {
+    await run('download', args(['tiny']));
+    env.HF_HUB_OFFLINE = '1';
+    hub.requests.length = 0;
+    const { code, err } = await run('download', args(['tiny']));
+    assert.equal(code, 0, err);
+    assert.match(err, /already downloaded/);
+    assert.equal(hub.requests.length, 0);
+  });
+
+  it('finds a model that huggingface_hub laid out in HF_HUB_CACHE, and says another tool downloaded it', async () => {
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-cli-hf-'));
+    try {
+      const revision = JSON.parse(fs.readFileSync(path.join(root, 'models', 'catalogue.json'), 'utf8')).models[0].revision;
+      layOutHubCache(shared, 'org/tiny', { 'onnx/model_quantized.onnx': MODEL, 'tokenizer.json': '{}' }, { commit: revision });
+      delete env.CLOZE_CACHE_DIR;
+      env.HF_HUB_CACHE = shared;
+      env.XDG_CACHE_HOME = cacheDir;
+      env.HF_HUB_OFFLINE = '1';
+      const { code, err, out } = await run('download', args(['tiny']));
+      assert.equal(code, 0, err);
+      assert.match(err, /already downloaded/);
+      assert.equal(out.trim(), path.join(cacheDir, 'cloze', 'models', 'org--tiny', revision, 'onnx--model_quantized'));
+      const listed = await run('models', args());
+      assert.match(listed.out, /^tiny \(default\).*found \(Hugging Face cache\)$/m);
+      assert.ok(listed.out.includes(`Models: ${shared}`), listed.out);
+      assert.equal(hub.requests.length, 0);
+    } finally {
+      fs.rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('reads the token from the file `hf auth login` writes (HF_TOKEN_PATH), and never prints or logs it', async () => {
+    const gated = await startHubServer({ requireToken: TOKEN });
+    const tokenFile = path.join(cacheDir, 'token');
+    try {
+      gated.addRepo('org/private', { 'model.onnx': MODEL, 'tokenizer.json': '{}' });
+      env.HF_ENDPOINT = gated.url;
+      fs.writeFileSync(tokenFile, `${TOKEN}\n`);
+      env.HF_TOKEN_PATH = tokenFile;
+      const logger = recordingLogger();
+      const result = await run('download', args(['org/private']), { logger });
+      assert.equal(result.code, 0, result.err);
+      assert.ok(logger.lines.length > 0);
+      assert.doesNotMatch(result.err + result.out + logger.text(), new RegExp(TOKEN));
+      // The token went to the Hub only, never to the CDN it redirects to.
+      assert.ok(gated.requests.filter((r) => r.server === 'hub').every((r) => r.headers.authorization === `Bearer ${TOKEN}`));
+      assert.ok(gated.requests.filter((r) => r.server === 'cdn').every((r) => r.headers.authorization === undefined));
+    } finally {
+      await gated.close();
+    }
+  });
+
+  it('a connection dropped mid-file: one `cloze download` completes it, saying it tries again', async () => {
+    hub.setFault('onnx/model_quantized.onnx', { kind: 'drop', afterBytes: 100_000, times: 1 });
+    const { code, err, out } = await run('download', args(['tiny']));
+    assert.equal(code, 0, err);
+    assert.match(err, /model\.onnx: the connection broke; trying again in 1 ms \(attempt 2 of 3\), resuming where it stopped/);
+    assert.deepEqual(fs.readFileSync(path.join(out.trim(), 'model.onnx')), MODEL);
+  });
+
+  it('a connection dropped on every attempt: exit 1 after the bounded tries, with what to do', async () => {
+    hub.setFault('onnx/model_quantized.onnx', { kind: 'drop', afterBytes: 10_000 });
+    const started = Date.now();
+    const { code, err } = await run('download', args(['tiny']));
+    assert.equal(code, 1);
+    assert.match(err, /cloze: .*resumes where it stopped.*Gave up after 3 attempts/s);
+    assert.ok(Date.now() - started < 10_000);
   });
 
   it('takes --cache-dir over CLOZE_CACHE_DIR', async () => {

@@ -9,13 +9,19 @@ import { Writable } from 'node:stream';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { DownloadError, redactUrl } from '../../src/models/download-error';
 import { acquireFileLock } from '../../src/models/file-lock';
-import { type DownloadProgress, downloadFile, fetchFileMetadata, keepsAuthorization, networkError, normalizeEtag } from '../../src/models/hub-download';
+import { type DownloadProgress, downloadFile } from '../../src/models/file-transfer';
+import { fetchFileMetadata, keepsAuthorization, networkError, normalizeEtag } from '../../src/models/hub-http';
 import { type HubServer, sha256, startHubServer } from '../helpers/hub-server';
 import { recordingLogger } from '../helpers/recording-logger';
 
 const REPO = 'test-org/tiny-bert';
 const MODEL = randomBytes(256 * 1024);
 const CONFIG = JSON.stringify({ model_type: 'bert', vocab_size: 30 });
+
+/** One attempt: for tests of what a single failure leaves behind. */
+const ONCE = { attempts: 1 };
+/** Retries with waits of a few milliseconds, so that tests stay fast. */
+const FAST = { attempts: 3, baseDelayMs: 1, maxDelayMs: 20 };
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-hub-'));
@@ -80,7 +86,7 @@ describe('downloadFile', () => {
     const dest = path.join(dir, 'model.onnx');
     const cut = 100_000;
     hub.setFault('onnx/model_quantized.onnx', { kind: 'drop', afterBytes: cut, times: 1 });
-    await rejectsWith(downloadFile({ url: url('onnx/model_quantized.onnx'), dest }), 'network', /run the same command again/i);
+    await rejectsWith(downloadFile({ url: url('onnx/model_quantized.onnx'), dest, retry: ONCE }), 'network', /run the same command again/i);
     assert.equal(fs.existsSync(dest), false);
     // Everything received is kept for a resume (normally all of `cut`).
     const kept = fs.statSync(`${dest}.part`).size;
@@ -189,7 +195,7 @@ describe('downloadFile', () => {
 
   it('reports a 5xx as temporary and a 401 as a token problem', async () => {
     hub.setFault('config.json', { kind: 'status', status: 503 });
-    const unavailable = await rejectsWith(downloadFile({ url: url('config.json'), dest: path.join(dir, 'a') }), 'http', /try again in a few minutes/);
+    const unavailable = await rejectsWith(downloadFile({ url: url('config.json'), dest: path.join(dir, 'a'), retry: ONCE }), 'http', /try again in a few minutes/);
     assert.equal(unavailable.status, 503);
     hub.setFault('config.json', { kind: 'status', status: 401 });
     const unauthorized = await rejectsWith(downloadFile({ url: url('config.json'), dest: path.join(dir, 'b') }), 'http', /HF_TOKEN/);
@@ -229,7 +235,7 @@ describe('downloadFile', () => {
     const closed = await startHubServer();
     const deadUrl = `${closed.url}/${REPO}/resolve/main/config.json`;
     await closed.close();
-    await rejectsWith(downloadFile({ url: deadUrl, dest: path.join(dir, 'x') }), 'network', /ECONNREFUSED.*--model \/path\/to\/folder.*HF_ENDPOINT/s);
+    await rejectsWith(downloadFile({ url: deadUrl, dest: path.join(dir, 'x'), retry: FAST }), 'network', /ECONNREFUSED.*--model \/path\/to\/folder.*HF_ENDPOINT.*Gave up after 3 attempts/s);
   });
 
   it('maps a full disk to `disk` and leaves nothing half-written', async () => {
@@ -253,7 +259,7 @@ describe('downloadFile', () => {
       });
     };
     const error = await rejectsWith(downloadFile({ url: url('onnx/model_quantized.onnx'), dest, createWriteStream }), 'disk', /disk is full.*CLOZE_CACHE_DIR/s);
-    assert.match(error.message, /0\.3 MB/, 'says how much room the file needs');
+    assert.match(error.message, /262 kB/, 'says how much room the file needs');
     assert.deepEqual(fs.readdirSync(dir), []);
   });
 

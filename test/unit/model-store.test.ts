@@ -9,7 +9,8 @@ import { DownloadError } from '../../src/models/download-error';
 import { ModelError } from '../../src/engine/errors';
 import type { Catalogue } from '../../src/models/model-catalogue';
 import { defaultCacheDir, type ModelProgress, ModelStore, parseModelSpec, resolveLocal } from '../../src/models/model-store';
-import { type HubServer, sha256, startHubServer } from '../helpers/hub-server';
+import { layOutHubCache, listTree } from '../helpers/hf-cache';
+import { gitBlobSha1, type HubServer, sha256, startHubServer } from '../helpers/hub-server';
 
 const INT8 = randomBytes(200 * 1024);
 const FP32 = randomBytes(400 * 1024);
@@ -41,7 +42,9 @@ describe('ModelStore', () => {
   let cacheDir: string;
   let store: ModelStore;
   const newStore = (extra: Partial<ConstructorParameters<typeof ModelStore>[0]> = {}): ModelStore =>
-    new ModelStore({ cacheDir, endpoint: hub.url, catalogue: makeCatalogue(commit), ...extra });
+    new ModelStore({ cacheDir, endpoint: hub.url, catalogue: makeCatalogue(commit), retry: { attempts: 1 }, ...extra });
+  const hubDir = (): string => path.join(cacheDir, 'hub');
+  const snapshot = (file: string, at = commit): string => path.join(hubDir(), 'models--test-org--tiny-bert', 'snapshots', at, file);
 
   before(async () => {
     hub = await startHubServer();
@@ -65,11 +68,19 @@ describe('ModelStore', () => {
   });
   afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
 
-  it('downloads a catalogue model into <cache>/<owner>--<name>/<revision>/<variant> with a manifest', async () => {
+  it('downloads a catalogue model into the Hub cache layout, with a folder of links and a manifest in its own cache', async () => {
     const progress: ModelProgress[] = [];
     const model = await store.ensure('tiny', { onProgress: (p) => progress.push(p) });
     assert.equal(model.cached, true);
-    assert.equal(model.dir, path.join(cacheDir, 'test-org--tiny-bert', commit, 'onnx--model_quantized'));
+    assert.equal(model.location, 'hub-cache');
+    assert.equal(model.dir, path.join(cacheDir, 'models', 'test-org--tiny-bert', commit, 'onnx--model_quantized'));
+    // huggingface_hub's layout: blobs named by ETag, relative snapshot links, no ref for a commit id.
+    const repoDir = path.join(hubDir(), 'models--test-org--tiny-bert');
+    assert.equal(fs.readlinkSync(snapshot('onnx/model_quantized.onnx')), path.join('..', '..', '..', 'blobs', sha256(INT8)));
+    assert.deepEqual(fs.readFileSync(path.join(repoDir, 'blobs', sha256(INT8))), INT8);
+    assert.equal(fs.readlinkSync(snapshot('config.json')), path.join('..', '..', 'blobs', gitBlobSha1(Buffer.from(CONFIG))));
+    assert.deepEqual(fs.readdirSync(repoDir).sort(), ['blobs', 'snapshots']);
+    assert.equal(fs.readdirSync(path.join(repoDir, 'blobs')).length, 4, 'no part files left');
     assert.deepEqual(fs.readFileSync(model.modelFile), INT8);
     assert.equal(fs.readFileSync(path.join(model.dir, 'tokenizer.json'), 'utf8'), TOKENIZER);
     assert.deepEqual(fs.readdirSync(model.dir).sort(), ['config.json', 'manifest.json', 'model.onnx', 'tokenizer.json', 'tokenizer_config.json']);
@@ -77,6 +88,7 @@ describe('ModelStore', () => {
     assert.equal(manifest.id, 'tiny');
     assert.equal(manifest.commit, commit);
     assert.equal(manifest.files.find((f: { name: string }) => f.name === 'model.onnx').sha256, sha256(INT8));
+    assert.ok(manifest.files.every((f: { downloaded: boolean }) => f.downloaded), 'Cloze downloaded every file');
     assert.deepEqual([...new Set(progress.map((p) => p.file))], ['model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'config.json']);
     assert.ok(progress.every((p) => p.fileCount === 4));
 
@@ -117,9 +129,10 @@ describe('ModelStore', () => {
     const heads = hub.requests.filter((r) => r.method === 'HEAD').map((r) => r.file);
     assert.deepEqual(heads.slice(0, 3), ['onnx/model_quantized.onnx', 'onnx/model.onnx', 'model.onnx']);
     assert.equal(model.id, 'other/root-onnx@main');
-    assert.equal(model.dir, path.join(cacheDir, 'other--root-onnx', 'main', 'model'));
-    assert.deepEqual(fs.readFileSync(model.modelFile), INT8);
     assert.equal(model.commit !== undefined && /^[0-9a-f]{40}$/.test(model.commit), true);
+    assert.equal(model.dir, path.join(cacheDir, 'models', 'other--root-onnx', model.commit as string, 'model'));
+    assert.deepEqual(fs.readFileSync(model.modelFile), INT8);
+    assert.equal(fs.readFileSync(path.join(hubDir(), 'models--other--root-onnx', 'refs', 'main'), 'utf8'), model.commit, 'refs/main names the commit');
     assert.equal(model.hasTokenizerJson, true);
   });
 
@@ -171,7 +184,7 @@ describe('ModelStore', () => {
     const half = await store.resolve('tiny');
     assert.equal(half.cached, false);
     assert.equal(fs.existsSync(path.join(half.dir, 'manifest.json')), false);
-    const kept = fs.statSync(path.join(half.dir, 'model.onnx.part')).size;
+    const kept = fs.statSync(path.join(hubDir(), 'models--test-org--tiny-bert', 'blobs', `${sha256(INT8)}.cloze.incomplete`)).size;
     assert.ok(kept > 0 && kept <= 50_000);
 
     hub.requests.length = 0;
@@ -181,13 +194,19 @@ describe('ModelStore', () => {
     assert.equal(cdn[0].bytesSent, INT8.length - kept);
   });
 
-  it('rejects a model whose bytes do not match the catalogue hash, writing no manifest', async () => {
+  it('rejects a model whose bytes do not match the catalogue hash, writing no manifest and keeping no bytes', async () => {
     const wrong = newStore({ catalogue: makeCatalogue(commit, { sha256: 'f'.repeat(64) }) });
     await assert.rejects(wrong.ensure('tiny'), (e: unknown) => e instanceof DownloadError && e.code === 'checksum');
     const dir = (await wrong.resolve('tiny')).dir;
     assert.equal(fs.existsSync(path.join(dir, 'manifest.json')), false);
-    assert.equal(fs.existsSync(path.join(dir, 'model.onnx')), false);
-    assert.equal(fs.existsSync(path.join(dir, 'model.onnx.part')), false);
+    assert.equal(fs.existsSync(snapshot('onnx/model_quantized.onnx')), false);
+    assert.deepEqual(fs.readdirSync(path.join(hubDir(), 'models--test-org--tiny-bert', 'blobs')), []);
+  });
+
+  it('rejects corrupted bytes from the server and removes them', async () => {
+    hub.setFault('onnx/model_quantized.onnx', { kind: 'corrupt' });
+    await assert.rejects(store.ensure('tiny'), (e: unknown) => e instanceof DownloadError && e.code === 'checksum' && /failed its checksum/.test(e.message));
+    assert.deepEqual(fs.readdirSync(path.join(hubDir(), 'models--test-org--tiny-bert', 'blobs')), []);
   });
 
   it('reports a full disk as `disk` and leaves no partial file', async () => {
@@ -200,8 +219,7 @@ describe('ModelStore', () => {
         }),
     });
     await assert.rejects(full.ensure('tiny'), (e: unknown) => e instanceof DownloadError && e.code === 'disk' && /disk is full/.test(e.message));
-    const dir = (await full.resolve('tiny')).dir;
-    assert.deepEqual(fs.existsSync(dir) ? fs.readdirSync(dir) : [], []);
+    assert.deepEqual(fs.readdirSync(path.join(hubDir(), 'models--test-org--tiny-bert', 'blobs')), []);
   });
 
   it('lists catalogue models and other cached folders, and removes them', async () => {
@@ -215,15 +233,17 @@ describe('ModelStore', () => {
 
     assert.deepEqual(await store.remove('tiny'), [listing.catalogue[0].dir]);
     assert.equal((await store.resolve('tiny')).cached, false);
-    assert.deepEqual(await store.remove('other/root-onnx'), [path.join(cacheDir, 'other--root-onnx')]);
-    assert.deepEqual(fs.readdirSync(cacheDir), [], 'empty parents are pruned');
+    assert.deepEqual(await store.remove('other/root-onnx'), [listing.others[0].dir]);
+    assert.deepEqual(fs.readdirSync(cacheDir), ['hub'], 'empty parents are pruned');
+    assert.deepEqual(fs.readdirSync(hubDir()), ['.locks'], 'what Cloze downloaded is gone from the Hub cache');
   });
 
   it('removes the whole cache but never a local folder', async () => {
     await store.ensure('tiny');
     await store.ensure('other/vocab-only');
     assert.equal((await store.remove()).length, 2);
-    assert.deepEqual(fs.readdirSync(cacheDir), []);
+    assert.deepEqual(fs.readdirSync(cacheDir), ['hub']);
+    assert.deepEqual(fs.readdirSync(hubDir()), ['.locks']);
     await assert.rejects(store.remove(os.tmpdir()), TypeError);
   });
 
@@ -318,5 +338,99 @@ describe('defaultCacheDir', () => {
     assert.equal(defaultCacheDir({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local' }, 'win32', 'C:\\Users\\u'), 'C:\\Users\\u\\AppData\\Local\\cloze\\Cache');
     assert.equal(defaultCacheDir({}, 'win32', 'C:\\Users\\u'), 'C:\\Users\\u\\AppData\\Local\\cloze\\Cache');
     assert.equal(defaultCacheDir({ CLOZE_CACHE_DIR: '/custom' }, 'darwin', '/Users/u'), '/custom');
+  });
+});
+
+describe('ModelStore and the shared Hugging Face cache', () => {
+  const COMMIT = 'a'.repeat(40);
+  const files = { 'onnx/model_quantized.onnx': INT8, 'onnx/model.onnx': FP32, 'tokenizer.json': TOKENIZER, 'tokenizer_config.json': TOKENIZER_CONFIG, 'config.json': CONFIG };
+  let cacheDir: string;
+  let hubDir: string;
+  const offlineStore = (): ModelStore =>
+    new ModelStore({ cacheDir, hubCacheDir: hubDir, endpoint: 'http://127.0.0.1:1', catalogue: makeCatalogue(COMMIT), offline: true });
+  beforeEach(() => {
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-shared-'));
+    hubDir = path.join(cacheDir, 'huggingface', 'hub');
+  });
+  afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+
+  it('uses a model huggingface_hub laid out, offline, by catalogue id and by owner/name, and never removes its files', async () => {
+    layOutHubCache(hubDir, REPO, files, { commit: COMMIT });
+    const before = listTree(hubDir);
+    const store = offlineStore();
+    const int8 = await store.ensure('tiny');
+    assert.equal(int8.location, 'hub-cache');
+    assert.deepEqual(fs.readFileSync(int8.modelFile), INT8);
+    const fp32 = await store.ensure('tiny-fp32');
+    assert.deepEqual(fs.readFileSync(fp32.modelFile), FP32, 'the fp32 folder links onnx/model.onnx, not the int8 file beside it');
+    const byName = await store.ensure(REPO);
+    assert.equal(byName.commit, COMMIT, 'refs/main read');
+    assert.deepEqual(fs.readFileSync(byName.modelFile), INT8);
+    const listing = await store.list();
+    assert.deepEqual(listing.catalogue.map((c) => [c.entry.id, c.cached, c.downloadedBytes]), [['tiny', true, 0], ['tiny-fp32', true, 0]]);
+
+    assert.equal((await store.remove()).length, 2, 'owner/name at main is the same folder as tiny');
+    assert.deepEqual(listTree(hubDir), before, 'files another tool downloaded stay');
+    assert.equal((await store.resolve('tiny')).cached, true, 'and are found again');
+    await store.remove('tiny', { shared: true });
+    assert.equal(fs.existsSync(path.join(hubDir, 'models--test-org--tiny-bert', 'snapshots', COMMIT, 'onnx', 'model_quantized.onnx')), false, 'unless asked for by name');
+    assert.equal(fs.existsSync(path.join(hubDir, 'models--test-org--tiny-bert', 'blobs', sha256(INT8))), false);
+  });
+
+  it('offline, a model not on disk is an `offline` error that names the Hub cache', async () => {
+    const store = offlineStore();
+    await assert.rejects(store.ensure('tiny'), (e: unknown) => e instanceof DownloadError && e.code === 'offline' && e.message.includes(hubDir));
+    await assert.rejects(store.resolve('other/thing'), (e: unknown) => e instanceof DownloadError && e.code === 'offline');
+  });
+
+  it('keeps a file two of its models use until the last of them is removed', async () => {
+    const hub = await startHubServer();
+    try {
+      const commit = hub.addRepo(REPO, files);
+      const store = new ModelStore({ cacheDir, hubCacheDir: hubDir, endpoint: hub.url, catalogue: makeCatalogue(commit) });
+      await store.ensure('tiny');
+      await store.ensure('tiny-fp32');
+      const tokenizerBlob = path.join(hubDir, 'models--test-org--tiny-bert', 'blobs', gitBlobSha1(Buffer.from(TOKENIZER)));
+      await store.remove('tiny');
+      assert.ok(fs.existsSync(tokenizerBlob), 'still used by tiny-fp32');
+      assert.equal(fs.existsSync(path.join(hubDir, 'models--test-org--tiny-bert', 'blobs', sha256(INT8))), false);
+      await store.remove('tiny-fp32');
+      assert.deepEqual(listTree(hubDir), []);
+    } finally {
+      await hub.close();
+    }
+  });
+
+  it('moves a model an earlier version downloaded into the Hub cache, once', async () => {
+    const legacy = path.join(cacheDir, 'test-org--tiny-bert', COMMIT, 'onnx--model_quantized');
+    fs.mkdirSync(legacy, { recursive: true });
+    const entries = [
+      ['model.onnx', 'onnx/model_quantized.onnx', INT8, sha256(INT8)],
+      ['tokenizer.json', 'tokenizer.json', Buffer.from(TOKENIZER), gitBlobSha1(Buffer.from(TOKENIZER))],
+      ['tokenizer_config.json', 'tokenizer_config.json', Buffer.from(TOKENIZER_CONFIG), gitBlobSha1(Buffer.from(TOKENIZER_CONFIG))],
+      ['config.json', 'config.json', Buffer.from(CONFIG), gitBlobSha1(Buffer.from(CONFIG))],
+    ] as const;
+    for (const [name, , data] of entries) fs.writeFileSync(path.join(legacy, name), data);
+    fs.writeFileSync(
+      path.join(legacy, 'manifest.json'),
+      JSON.stringify({ version: 1, id: 'tiny', repo: REPO, revision: COMMIT, commit: COMMIT, endpoint: 'x', onnxPath: 'onnx/model_quantized.onnx', downloadedAt: 'x', files: entries.map(([name, p, data, etag]) => ({ name, path: p, size: data.length, sha256: sha256(data), etag })) }),
+    );
+    const store = offlineStore();
+    const model = await store.ensure('tiny');
+    assert.equal(model.location, 'hub-cache');
+    assert.deepEqual(fs.readFileSync(model.modelFile), INT8);
+    assert.equal(fs.existsSync(path.join(cacheDir, 'test-org--tiny-bert')), false, 'the old folder is gone');
+    assert.equal(fs.readlinkSync(path.join(hubDir, 'models--test-org--tiny-bert', 'snapshots', COMMIT, 'config.json')), path.join('..', '..', 'blobs', gitBlobSha1(Buffer.from(CONFIG))));
+    assert.deepEqual((await store.list()).catalogue[0].downloadedBytes > 0, true, 'counted as downloaded by Cloze');
+  });
+
+  it('uses an earlier version\'s folder where it is when it cannot be moved (no ETags recorded)', async () => {
+    const legacy = path.join(cacheDir, 'test-org--tiny-bert', COMMIT, 'onnx--model_quantized');
+    fs.mkdirSync(legacy, { recursive: true });
+    fs.writeFileSync(path.join(legacy, 'model.onnx'), INT8);
+    fs.writeFileSync(path.join(legacy, 'manifest.json'), JSON.stringify({ version: 1, id: 'tiny', repo: REPO, revision: COMMIT, endpoint: 'x', onnxPath: 'onnx/model_quantized.onnx', downloadedAt: 'x', files: [{ name: 'model.onnx', path: 'onnx/model_quantized.onnx', size: INT8.length, sha256: sha256(INT8) }] }));
+    const model = await offlineStore().ensure('tiny');
+    assert.equal(model.location, 'legacy');
+    assert.equal(model.dir, legacy);
   });
 });

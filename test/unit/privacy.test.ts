@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { layOutHubCache } from '../helpers/hf-cache';
 import { hubFilesOf, startHubServer, type HubServer } from '../helpers/hub-server';
 import type { NetworkRecord } from '../helpers/network-recorder';
 
@@ -102,6 +103,24 @@ describe('privacy: no network with a local model, nothing written by telemetry',
     assert.ok(threadsWatched(run) >= 2);
     assert.deepEqual(attempts(run), []);
     assert.deepEqual(telemetryTraces(home, tmp, run.pid), []);
+  });
+
+  test('`cloze fill --model bert-base-uncased` with the model already in the Hugging Face cache (laid out as huggingface_hub does) attempts no connection at all', { skip: !fs.existsSync(CLI) && 'run `npm run build` first' }, async (t) => {
+    const { home, tmp } = sandbox(t);
+    const hubDir = path.join(tmp, 'hf-hub');
+    const entry = JSON.parse(fs.readFileSync(path.join(ROOT, 'models/catalogue.json'), 'utf8')).models.find((m: { id: string }) => m.id === 'bert-base-uncased');
+    // The tiny model in the catalogue model's place; small files padded (JSON allows trailing spaces) to the sizes the catalogue checks.
+    const files: Record<string, Buffer> = {};
+    for (const file of entry.files as Array<{ path: string; name: string; size?: number }>) {
+      const data = fs.readFileSync(path.join(TINY, file.name));
+      files[file.path] = file.size === undefined ? data : Buffer.concat([data, Buffer.alloc(file.size - data.length, 0x20)]);
+    }
+    layOutHubCache(hubDir, entry.repo, files, { commit: entry.revision });
+    const run = await runWatched([CLI, 'fill', SENTENCE, '--model', 'bert-base-uncased', '--json'], { HOME: home, TMPDIR: tmp, HF_HUB_CACHE: hubDir });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout)[0].token_str, 'milk');
+    assert.ok(threadsWatched(run) >= 2);
+    assert.deepEqual(attempts(run), []);
   });
 
   const strace = spawnSync('strace', ['-f', '-qq', '-e', 'trace=socket,connect', '-o', '/dev/null', 'true']);

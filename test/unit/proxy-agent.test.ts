@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { DownloadError } from '../../src/models/download-error';
-import { downloadFile } from '../../src/models/hub-download';
+import { downloadFile } from '../../src/models/file-transfer';
 import { matchesNoProxy, parseProxyUrl, proxyForUrl } from '../../src/models/proxy-agent';
 import { type HubServer, startHubServer } from '../helpers/hub-server';
 import { startProxy, type TestProxy } from '../helpers/proxy-server';
