@@ -34,7 +34,7 @@ export default tseslint.config(
   {
     files: ['src/models/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { paths: [noVscode], patterns: [noSurfaces] }],
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [noVscode], patterns: [noSurfaces, engineDoor] }],
       'no-console': 'error',
     },
   },

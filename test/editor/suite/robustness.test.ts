@@ -403,6 +403,8 @@ suite('Robustness', function () {
         gate = new Promise((resolve) => (release = resolve));
       };
       const resolved: string[] = [];
+      const graphCache = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-suite-graphs-'));
+      suiteTeardown(() => fs.rmSync(graphCache, { recursive: true, force: true }));
 
       setup(() => {
         settings = { ...readSettings(vscode.workspace.getConfiguration('cloze')), modelPath: tinyModelPath() };
@@ -410,11 +412,12 @@ suite('Robustness', function () {
         gate = Promise.resolve();
         resolved.length = 0;
         // Finding the model waits for the gate: the time a download would take.
+        // Rewritten graphs go to a folder of the test's own, not beside the committed fixture.
         host = new EngineHost(log, () => settings, async (s) => {
           await gate;
           resolved.push(s.modelPath);
           return s.modelPath;
-        });
+        }, graphCache);
       });
       teardown(async () => {
         await host.disposeAsync();
