@@ -2,12 +2,12 @@ import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { CancelledError, ModelError, WorkerError } from './errors';
+import { CancelledError, ModelError, RuntimeUnavailableError, WorkerError } from './errors';
 import type { Embedding } from './worker/embed';
 import { type AnswerMessage, deserializeError, type FromWorker, isAnswerTo, type LoadOptions, type RequestKind, type RequestMessage, type RequestOf, type ResultOf } from './protocol';
 import { cutForPosting, MAX_MASKS_PER_REQUEST, shiftResult } from './posting';
 import { type CheckRequest, type CheckResult, type FillRequest, type Logger, type MaskResult, type ModelInfo, silentLogger } from './types';
-import { defaultWorkerScript, endWorker, folderFingerprint, post } from './worker-thread';
+import { defaultWorkerScript, endWorker, folderFingerprint, post, runtimeProblem } from './worker-thread';
 
 /** Options of an {@link Engine}. */
 export interface EngineOptions {
@@ -198,6 +198,7 @@ export class Engine {
    * promise. After a failed load, a later call tries again: at once after a
    * worker failure, after `retryAfterMs` (doubling) after a model error.
    * @throws {ModelError} for a folder that cannot be loaded.
+   * @throws {RuntimeUnavailableError} where ONNX Runtime has no build for this system.
    */
   load(): Promise<ModelInfo> {
     if (this.currentState.kind === 'disposed') {
@@ -206,6 +207,12 @@ export class Engine {
     if (this.loading) return this.loading;
     const failed = this.failedLoad;
     if (failed && Date.now() < failed.until && folderFingerprint(this.options.modelDir) === failed.folder) return Promise.reject(failed.error);
+    const problem = runtimeProblem();
+    if (problem) {
+      const error = new RuntimeUnavailableError(problem);
+      this.setState({ kind: 'error', error });
+      return Promise.reject(error);
+    }
     this.setState({ kind: 'loading' });
     const worker = this.startWorker();
     this.loading = new Promise<ModelInfo>((resolve, reject) => {

@@ -48,6 +48,11 @@ export class WorkerError extends Error {
   }
 }
 
+/** ONNX Runtime cannot run on this system (no build for its platform, or musl libc): no model can load here. */
+export class RuntimeUnavailableError extends Error {
+  override readonly name = 'RuntimeUnavailableError';
+}
+
 /** True for errors a caller should ignore silently (cancellation of any kind). */
 export function isCancellation(error: unknown): error is CancelledError {
   return error instanceof CancelledError;

@@ -5,7 +5,7 @@
  */
 export { Engine, type EngineOptions, type EngineState, type EngineStats, type FillOptions } from './engine';
 export { MAX_MASKS_PER_REQUEST } from './posting';
-export { CancelledError, isCancellation, ModelError, type ModelErrorCode, WorkerError } from './errors';
+export { CancelledError, isCancellation, ModelError, type ModelErrorCode, RuntimeUnavailableError, WorkerError } from './errors';
 export { LruCache } from './lru-cache';
 export { MODEL_FILE_CANDIDATES } from './model-file';
 export type * from './types';

@@ -70,3 +70,45 @@ export function defaultWorkerScript(): string {
   const js = path.join(__dirname, 'engine-worker.js');
   return existsSync(js) ? js : path.join(__dirname, 'worker', 'engine-worker.ts');
 }
+
+/** What the platform check needs to know about this process; the defaults read it. */
+export interface RuntimeHost {
+  platform: NodeJS.Platform;
+  arch: string;
+  /** Linux with musl libc (Alpine) rather than glibc. */
+  musl: boolean;
+  /** onnxruntime-node's package folder, or undefined when it cannot be found. */
+  runtimeDir: string | undefined;
+}
+
+/** This process's {@link RuntimeHost}. */
+export function currentRuntimeHost(): RuntimeHost {
+  let runtimeDir: string | undefined;
+  try {
+    runtimeDir = path.dirname(require.resolve('onnxruntime-node/package.json'));
+  } catch {
+    runtimeDir = undefined;
+  }
+  // Node's diagnostic report names the glibc it runs on; a musl build has none.
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return { platform: process.platform, arch: process.arch, musl: process.platform === 'linux' && !header?.glibcVersionRuntime, runtimeDir };
+}
+
+/**
+ * Why onnxruntime-node cannot run here, in words for the user, or undefined
+ * when it can: its native binding must exist for this platform and processor
+ * (a platform package carries only its own), and on Linux it needs glibc.
+ */
+export function runtimeProblem(host: RuntimeHost = currentRuntimeHost()): string | undefined {
+  const where = `${host.platform}-${host.arch}`;
+  if (!host.runtimeDir) return 'ONNX Runtime (onnxruntime-node) is not installed with Cloze: reinstall the extension.';
+  if (host.platform === 'linux' && host.musl) {
+    return `ONNX Runtime has no build for Linux with musl libc (Alpine, ${where}): Cloze runs on glibc Linux, macOS on Apple silicon and Windows. With a remote Alpine machine, let Cloze run on your own computer (it does by default).`;
+  }
+  const binding = path.join(host.runtimeDir, 'bin', 'napi-v6', host.platform, host.arch, 'onnxruntime_binding.node');
+  if (!existsSync(binding)) {
+    const intelMac = host.platform === 'darwin' && host.arch === 'x64' ? ' (onnxruntime-node 1.30 ships no build for Intel Macs)' : '';
+    return `ONNX Runtime has no build for ${where} in this installation${intelMac}: Cloze runs on linux-x64, linux-arm64, darwin-arm64, win32-x64 and win32-arm64, each from its own package.`;
+  }
+  return undefined;
+}
