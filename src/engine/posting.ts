@@ -3,6 +3,7 @@
  * mask spans inside the text, at most {@link MAX_MASKS_PER_REQUEST} of them,
  * and a huge text cut to a slice around them (results are shifted back).
  */
+import { isLowSurrogate } from '../text/words';
 import type { FillRequest, MaskResult } from './types';
 
 /**
@@ -49,10 +50,6 @@ export function cutForPosting(request: FillRequest): { posted: FillRequest; offs
   const text = request.text.slice(start, end);
   const masks = request.masks.map((m) => ({ start: m.start - start, end: m.end - start }));
   return { posted: { ...request, text, masks }, offset: start };
-}
-
-function isLowSurrogate(code: number): boolean {
-  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 export function shiftResult(result: MaskResult, offset: number): MaskResult {

@@ -1,13 +1,11 @@
 import type { Span } from '../engine/types';
+import { startsSentence, wordsOf } from './words';
 
 /**
  * Which words of prose are worth checking for the unlikely-word hints, and
  * how prose splits into paragraphs and sentences (the hints' unit of work
  * and of caching). No vscode here: the editor and the tests share it.
  */
-
-/** A word: letters and marks, with apostrophes inside (`don't`, `l’eau`). */
-const WORD = /[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)*/gu;
 
 /** Text that is never prose: links, e-mail addresses, paths, Markdown link targets. */
 const NOT_PROSE = [
@@ -40,13 +38,12 @@ export function checkableWords(text: string): Span[] {
 
   const words: Span[] = [];
   let e = 0;
-  for (const m of text.matchAll(WORD)) {
-    const start = m.index;
-    const end = start + m[0].length;
+  for (const { start, end } of wordsOf(text)) {
     while (e < excluded.length && excluded[e].end <= start) e++;
     if (overlapsFrom(excluded, e, start, end)) continue;
-    const word = m[0];
-    if ([...word].length < 2) continue;
+    const word = text.slice(start, end);
+    // Deliberately narrower than a word (src/text/words.ts): no digits, two letters or more.
+    if ([...word].length < 2 || /\p{N}/u.test(word)) continue;
     const before = text[start - 1] ?? ' ';
     const after = text[end] ?? ' ';
     if (/[\p{N}_\\/@#$%&*=<>|`~^]/u.test(before) || /[\p{N}_\\/@#$%&*=<>|`~^]/u.test(after)) continue;
@@ -55,7 +52,7 @@ export function checkableWords(text: string): Span[] {
     if (/[.]/.test(after) && /[\p{L}\p{N}]/u.test(text[end + 1] ?? '')) continue;
     if (before === '-' && (text[start - 2] === '-' || !/[\p{L}\p{N}]/u.test(text[start - 2] ?? ''))) continue;
     if (/\p{Lu}/u.test(word.slice(1))) continue; // camelCase, API, iPhone
-    if (/^\p{Lu}/u.test(word) && !startsSentence(text, start)) continue;
+    if (/^\p{Lu}/u.test(word) && !startsSentence(text, start, { loose: true })) continue;
     words.push({ start, end });
   }
   return words;
@@ -65,19 +62,6 @@ export function checkableWords(text: string): Span[] {
 function overlapsFrom(sorted: Span[], from: number, start: number, end: number): boolean {
   for (let i = from; i < sorted.length && sorted[i].start < end; i++) if (sorted[i].end > start) return true;
   return false;
-}
-
-/** Whether a word at `offset` starts a sentence: first in the text or its paragraph, or after `.`, `!`, `?`, `:` or a list marker. */
-function startsSentence(text: string, offset: number): boolean {
-  let i = offset;
-  while (i > 0 && /["'“‘«(*_[]/u.test(text[i - 1])) i--;
-  let j = i;
-  while (j > 0 && /[ \t]/.test(text[j - 1])) j--;
-  if (j === 0 || text[j - 1] === '\n') return true;
-  const lineStart = text.lastIndexOf('\n', j - 1) + 1;
-  // A list item or heading: `- `, `1. `, `# `, `> `.
-  if (/^\s*(?:[-*+>]|\d+[.)]|#{1,6})\s*$/.test(text.slice(lineStart, i))) return true;
-  return j < i && /[.!?…:]["'”’»)\]]*$/u.test(text.slice(Math.max(0, j - 4), j));
 }
 
 /** The paragraphs of `text`: runs of non-blank lines, trimmed. */

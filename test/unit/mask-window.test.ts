@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { buildWindow, findMaskTokens, tokenSpan, wordAt, type MaskWindow } from '../../src/engine/window/mask-window';
+import { buildWindow, findMaskTokens, tokenSpan, type MaskWindow } from '../../src/engine/window/mask-window';
+import { wordAt } from '../../src/text/words';
 import type { Span } from '../../src/engine/types';
 import type { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 import { needsRealBert, realBert, smallBert, smallRoberta } from '../helpers/small-tokenizer';
@@ -264,8 +265,23 @@ describe('buildWindow details', () => {
     assert.throws(() => buildWindow('hello', [{ start: -1, end: 2 }], tokenizer), RangeError);
   });
 
-  it('rejects an empty span', () => {
-    assert.throws(() => buildWindow('hello', [{ start: 2, end: 2 }], tokenizer), { name: 'RangeError', message: /\{"start":2,"end":2\}/ });
+  it('inserts a blank at an empty span, the text on both sides as it is', () => {
+    const doc = 'The weather today is ';
+    const window = buildWindow(doc, [{ start: doc.length, end: doc.length }], tokenizer);
+    assert.equal(window.text, `The weather today is ${tokenizer.maskToken}`);
+    assert.equal(window.masks[0].isMaskToken, true);
+    assert.equal(window.masks[0].text, '');
+    assert.deepEqual(window.spans, [{ start: doc.length, end: doc.length }]);
+    assertMapsBack(doc, [{ start: doc.length, end: doc.length }], window, tokenizer);
+    const between = 'a  house';
+    const inner = buildWindow(between, [{ start: 2, end: 2 }], tokenizer);
+    assert.equal(inner.text, `a ${tokenizer.maskToken} house`);
+  });
+
+  it('puts a blank before a word that starts at the same offset, and rejects two blanks at one offset', () => {
+    const window = buildWindow('a house', [{ start: 2, end: 7 }, { start: 2, end: 2 }], tokenizer);
+    assert.equal(window.text, `a ${tokenizer.maskToken}${tokenizer.maskToken}`);
+    assert.throws(() => buildWindow('hello', [{ start: 2, end: 2 }, { start: 2, end: 2 }], tokenizer), { name: 'RangeError', message: /overlap/ });
   });
 
   it('rejects a span with non-integer offsets', () => {

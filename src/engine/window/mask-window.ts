@@ -1,3 +1,4 @@
+import { BLANK_LINE, isHighSurrogate, isLowSurrogate, startsSentence } from '../../text/words';
 import type { Span } from '../types';
 import type { WordTokenizer } from './word-tokenizer';
 
@@ -25,17 +26,16 @@ export interface WindowMask {
   span: Span;
   /** The document text in `span`. */
   text: string;
-  /** True when `text` is the typed mask marker; false for a word to replace. */
+  /**
+   * True when `text` is the typed mask marker or the span is empty (a blank inserted there);
+   * false for a word to replace.
+   */
   isMaskToken: boolean;
   /** The index of this mask's id in `inputIds`. */
   position: number;
   /** Where this mask's token starts in the window's `text` (UTF-16 offset). */
   textOffset: number;
-  /**
-   * True when the mask starts a sentence in the document: at the start of the document or of
-   * a paragraph (after a blank line), or after `.`, `!`, `?` or `…` and whitespace (opening
-   * quotes and brackets before the mask are skipped).
-   */
+  /** True when the mask starts a sentence in the document (see `startsSentence` in src/text/words.ts). */
   sentenceStart: boolean;
 }
 
@@ -115,18 +115,47 @@ const CHARS_PER_TOKEN = 12;
  * (`segments`, {@link tokenSpan}).
  *
  * @param text The document (or any slice of it; offsets are into this string).
- * @param masks Mask spans: non-empty, non-overlapping, in any order, not splitting a
- *   surrogate pair. A span whose text is the mask marker is a typed mask; any other span is a
- *   word to replace.
+ * @param masks Mask spans: non-overlapping, in any order, not splitting a surrogate pair. A
+ *   span whose text is the mask marker is a typed mask; an empty span is a blank inserted at
+ *   that offset (the text on both sides stays as it is); any other span is a word to replace.
  * @param tokenizer The model's tokenizer.
  * @param options See {@link WindowOptions}.
  * @throws {TypeError} When `text` is not a string or a span is not `{ start, end }`.
- * @throws {RangeError} When there are no masks, a span is empty, outside the text, splits a
- *   surrogate pair or overlaps another; when `maxTokens` is not an integer large enough for
+ * @throws {RangeError} When there are no masks, a span is outside the text, splits a
+ *   surrogate pair or overlaps another (two blanks at one offset overlap); when `maxTokens` is not an integer large enough for
  *   the special tokens and masks, or `maskToken` is empty; when the masks and the text
  *   between them alone need more than `maxTokens` ids.
  */
 export function buildWindow(text: string, masks: readonly Span[], tokenizer: WordTokenizer, options: WindowOptions = {}): MaskWindow {
+  const { maxTokens, marker, order } = checkArguments(text, masks, tokenizer, options);
+  const doc: Doc = { text, tokenizer, isWs: (i) => i >= 0 && i < text.length && tokenizer.isWhitespace(text[i]) };
+  const region = contextRegion(text, masks[order[0]], masks[order[order.length - 1]], maxTokens * CHARS_PER_TOKEN);
+  const segs = maskSegments(doc, masks, order, region);
+  const unitsOf = unitCutter(doc, region);
+  keepWholeWordsAtCuts(doc, region, segs);
+  const budget = maxTokens - tokenizer.prefixIds.length - tokenizer.suffixIds.length - masks.length;
+  const gaps = tokenizeBetweenMasks(doc, segs, unitsOf, budget, () => `${JSON.stringify(masks[order[0]])} and ${JSON.stringify(masks[order[order.length - 1]])}`, maxTokens);
+  const { left, right } = chooseContext(doc, segs, unitsOf, region, budget - gaps.reduce((n, units) => n + count(units), 0));
+  return assemble(doc, masks, order, marker, segs, gaps, left, right);
+}
+
+/** The document text, its tokenizer and its whitespace test, shared by the phases of {@link buildWindow}. */
+interface Doc {
+  text: string;
+  tokenizer: WordTokenizer;
+  isWs: (i: number) => boolean;
+}
+
+/** The region the context may come from; a side `isCut` when the character cap (not a blank line or the text's edge) ends it. */
+interface Region {
+  lo: number;
+  hi: number;
+  loIsCut: boolean;
+  hiIsCut: boolean;
+}
+
+/** Phase 0: checks the arguments; returns the options with defaults and the mask indices in document order. */
+function checkArguments(text: string, masks: readonly Span[], tokenizer: WordTokenizer, options: WindowOptions): { maxTokens: number; marker: string; order: number[] } {
   if (typeof text !== 'string') throw new TypeError(`Expected \`text\` to be a string, got ${typeof text}`);
   const maxTokens = options.maxTokens ?? 128;
   const marker = options.maskToken ?? tokenizer.maskToken;
@@ -140,87 +169,101 @@ export function buildWindow(text: string, masks: readonly Span[], tokenizer: Wor
   if (!Number.isInteger(maxTokens) || maxTokens < specials + masks.length) {
     throw new RangeError(`Expected \`maxTokens\` to be an integer of at least ${specials + masks.length} (special tokens and masks), got \`${maxTokens}\``);
   }
-  const order = validateSpans(text, masks);
+  return { maxTokens, marker, order: validateSpans(text, masks) };
+}
 
-  const isWs = (i: number): boolean => i >= 0 && i < text.length && tokenizer.isWhitespace(text[i]);
-  const first = masks[order[0]];
-  const last = masks[order[order.length - 1]];
-  const reach = maxTokens * CHARS_PER_TOKEN;
-
-  // The region the context may come from: the paragraph, within `reach` of the masks.
+/** Phase 1: the paragraph around the masks, within `reach` characters of them. */
+function contextRegion(text: string, first: Span, last: Span, reach: number): Region {
   const reachLo = Math.max(0, first.start - reach);
   let lo = reachLo;
   let loIsCut = reachLo > 0;
   let lastBlank: RegExpMatchArray | undefined;
-  for (const match of text.slice(reachLo, first.start).matchAll(/\r?\n[^\S\r\n]*\r?\n/g)) lastBlank = match;
+  for (const match of text.slice(reachLo, first.start).matchAll(BLANK_LINE_G)) lastBlank = match;
   if (lastBlank?.index !== undefined) {
     lo = reachLo + lastBlank.index + lastBlank[0].length;
     loIsCut = false;
   }
   let hi = Math.min(text.length, last.end + reach);
   let hiIsCut = hi < text.length;
-  const nextBlank = /\r?\n[^\S\r\n]*\r?\n/.exec(text.slice(last.end, hi));
+  const nextBlank = BLANK_LINE.exec(text.slice(last.end, hi));
   if (nextBlank !== null) {
     hi = last.end + nextBlank.index;
     hiIsCut = false;
   }
+  return { lo, hi, loIsCut, hiIsCut };
+}
 
-  // Mask segments, widened over whitespace the mask token strips.
+/** Phase 2: one segment per mask in document order, widened over whitespace the mask token strips. */
+function maskSegments({ text, tokenizer }: Doc, masks: readonly Span[], order: number[], region: Region): Span[] {
   const segs: Span[] = [];
   for (let k = 0; k < order.length; k++) {
     const { start, end } = masks[order[k]];
     let s = start;
     let e = end;
-    const floor = k === 0 ? lo : masks[order[k - 1]].end;
-    const ceiling = k === order.length - 1 ? hi : masks[order[k + 1]].start;
+    const floor = k === 0 ? region.lo : masks[order[k - 1]].end;
+    const ceiling = k === order.length - 1 ? region.hi : masks[order[k + 1]].start;
     if (tokenizer.maskStrip.left) while (s > floor && /\s/.test(text[s - 1])) s--;
     if (tokenizer.maskStrip.right) while (e < ceiling && /\s/.test(text[e])) e++;
     segs.push({ start: s, end: e });
   }
   // A segment that strips right may have eaten whitespace a following left-stripper claims.
   for (let k = 1; k < segs.length; k++) segs[k].start = Math.max(segs[k].start, segs[k - 1].end);
+  return segs;
+}
 
-  // A typed mask token inside the context strips the whitespace next to it (RoBERTa's
-  // `<mask>` strips the space before it), so that whitespace cannot be cut apart from it.
+/**
+ * Phase 3: how text between two offsets is cut into units that tokenize alike apart and
+ * together (see {@link isWordCut}). A typed mask token inside the context strips the
+ * whitespace next to it (RoBERTa's `<mask>` strips the space before it), so that whitespace
+ * is never cut apart from it.
+ */
+function unitCutter(doc: Doc, region: Region): (from: number, to: number) => Span[] {
+  const { text, tokenizer } = doc;
   const blocked: [number, number][] = [];
   if (tokenizer.maskStrip.left || tokenizer.maskStrip.right) {
-    for (const found of findMaskTokens(text.slice(lo, hi), tokenizer.maskToken)) {
-      const a = lo + found.start;
-      const b = lo + found.end;
+    for (const found of findMaskTokens(text.slice(region.lo, region.hi), tokenizer.maskToken)) {
+      const a = region.lo + found.start;
+      const b = region.lo + found.end;
       let w = a;
-      while (tokenizer.maskStrip.left && w > lo && /\s/.test(text[w - 1])) w--;
+      while (tokenizer.maskStrip.left && w > region.lo && /\s/.test(text[w - 1])) w--;
       let z = b;
-      while (tokenizer.maskStrip.right && z < hi && /\s/.test(text[z])) z++;
+      while (tokenizer.maskStrip.right && z < region.hi && /\s/.test(text[z])) z++;
       blocked.push([w + 1, tokenizer.maskStrip.left ? a : w], [b, z - 1]);
     }
   }
-  const boundaries = (from: number, to: number): number[] => {
-    const cuts: number[] = [];
+  return (from, to) => {
+    const points = [from];
     for (let i = from + 1; i < to; i++) {
-      if (isWordCut(text, i, to, isWs, tokenizer) && !blocked.some(([x, y]) => i >= x && i <= y)) cuts.push(i);
+      if (isWordCut(text, i, to, doc.isWs, tokenizer) && !blocked.some(([x, y]) => i >= x && i <= y)) points.push(i);
     }
-    return cuts;
+    points.push(to);
+    const units: Span[] = [];
+    for (let i = 0; i + 1 < points.length; i++) if (points[i + 1] > points[i]) units.push({ start: points[i], end: points[i + 1] });
+    return units;
   };
+}
 
-  // Never start or end inside a word that the character cap cut through.
+/** Phase 4: never start or end inside a word that the character cap cut through. */
+function keepWholeWordsAtCuts({ text, tokenizer, isWs }: Doc, region: Region, segs: Span[]): void {
   const isEdge = (p: number): boolean =>
     isWs(p) || isWs(p - 1) || tokenizer.isolates(text.charCodeAt(p)) || tokenizer.isolates(text.charCodeAt(p - 1));
-  if (loIsCut) {
-    while (lo < segs[0].start && !isEdge(lo)) lo++;
+  if (region.loIsCut) {
+    while (region.lo < segs[0].start && !isEdge(region.lo)) region.lo++;
   }
-  if (hiIsCut) {
-    while (hi > segs[segs.length - 1].end && !isEdge(hi)) hi--;
+  if (region.hiIsCut) {
+    while (region.hi > segs[segs.length - 1].end && !isEdge(region.hi)) region.hi--;
   }
+}
 
-  const unitsOf = (from: number, to: number): Span[] => {
-    const points = [from, ...boundaries(from, to), to];
-    const units: Span[] = [];
-    for (let i = 0; i + 1 < points.length; i++) units.push({ start: points[i], end: points[i + 1] });
-    return units.filter((u) => u.end > u.start);
-  };
-
-  // The masks and the text between them are always in the window.
-  let budget = maxTokens - specials - masks.length;
+/** Phase 5: the text between the masks, which is always in the window. */
+function tokenizeBetweenMasks(
+  { text, tokenizer }: Doc,
+  segs: Span[],
+  unitsOf: (from: number, to: number) => Span[],
+  budget: number,
+  describe: () => string,
+  maxTokens: number,
+): Unit[][] {
   const gaps: Unit[][] = [];
   for (let k = 0; k + 1 < segs.length; k++) {
     const units: Unit[] = [];
@@ -228,16 +271,23 @@ export function buildWindow(text: string, masks: readonly Span[], tokenizer: Wor
       const ids = tokenizer.encodePiece(text.slice(span.start, span.end));
       budget -= ids.length;
       if (budget < 0) {
-        throw new RangeError(`Expected the masks to lie within \`maxTokens\` (${maxTokens}) tokens of each other, but the text between the spans at ${JSON.stringify(masks[order[0]])} and ${JSON.stringify(masks[order[order.length - 1]])} needs more`);
+        throw new RangeError(`Expected the masks to lie within \`maxTokens\` (${maxTokens}) tokens of each other, but the text between the spans at ${describe()} needs more`);
       }
       units.push({ ...span, ids });
     }
     gaps.push(units);
   }
+  return gaps;
+}
 
-  // Context units, nearest first, tokenized only until one side alone exceeds the budget.
-  const leftSpans = unitsOf(lo, segs[0].start).reverse();
-  const rightSpans = unitsOf(segs[segs.length - 1].end, hi);
+/**
+ * Phase 6: the context units on each side, in document order: all of the region when it fits,
+ * else whole sentences, else words, added on the side that has fewer tokens so far. The
+ * window starts and ends on text, not whitespace.
+ */
+function chooseContext(doc: Doc, segs: Span[], unitsOf: (from: number, to: number) => Span[], region: Region, budget: number): { left: Unit[]; right: Unit[] } {
+  const { text, tokenizer, isWs } = doc;
+  // Nearest first, tokenized only until one side alone exceeds the budget.
   const tokenize = (spans: Span[]): { units: Unit[]; complete: boolean } => {
     const units: Unit[] = [];
     let used = 0;
@@ -249,9 +299,8 @@ export function buildWindow(text: string, masks: readonly Span[], tokenizer: Wor
     }
     return { units, complete: true };
   };
-  const left = tokenize(leftSpans);
-  const right = tokenize(rightSpans);
-  const count = (units: Unit[]): number => units.reduce((n, u) => n + u.ids.length, 0);
+  const left = tokenize(unitsOf(region.lo, segs[0].start).reverse());
+  const right = tokenize(unitsOf(segs[segs.length - 1].end, region.hi));
 
   let takeLeft: number;
   let takeRight: number;
@@ -275,18 +324,25 @@ export function buildWindow(text: string, masks: readonly Span[], tokenizer: Wor
 
   const leftUnits = left.units.slice(0, takeLeft).reverse();
   const rightUnits = right.units.slice(0, takeRight);
-  // The window starts and ends on text, not whitespace. For byte-level BPE that changes the
-  // edge ids (`Ġword` becomes `word`, as at the start of any text), so edge units are
-  // re-tokenized, and dropped in the rare case that makes them longer than the budget allows.
-  const used = (): number => count(leftUnits) + count(rightUnits);
+  // For byte-level BPE trimming whitespace changes the edge ids (`Ġword` becomes `word`, as
+  // at the start of any text), so edge units are re-tokenized, and dropped in the rare case
+  // that makes them longer than the budget allows.
   for (;;) {
     const grewLeft = trimEdge(leftUnits[0], 'start', text, tokenizer);
     const grewRight = trimEdge(rightUnits[rightUnits.length - 1], 'end', text, tokenizer);
-    if (used() <= budget) break;
+    if (count(leftUnits) + count(rightUnits) <= budget) break;
     if (grewLeft) leftUnits.shift();
     else if (grewRight) rightUnits.pop();
     else break;
   }
+  return { left: leftUnits, right: rightUnits };
+}
+
+/** Phase 7: ids, segments, masks and the window text, in document order. */
+function assemble(doc: Doc, masks: readonly Span[], order: number[], marker: string, segs: Span[], gaps: Unit[][], leftUnits: Unit[], rightUnits: Unit[]): MaskWindow {
+  const { text, tokenizer } = doc;
+  const first = masks[order[0]];
+  const last = masks[order[order.length - 1]];
   // Whitespace a mask token strips belongs to the window only between text.
   if (leftUnits.length === 0) segs[0].start = first.start;
   if (rightUnits.length === 0) segs[segs.length - 1].end = last.end;
@@ -295,7 +351,6 @@ export function buildWindow(text: string, masks: readonly Span[], tokenizer: Wor
     end: rightUnits.length > 0 ? rightUnits[rightUnits.length - 1].end : segs[segs.length - 1].end,
   };
 
-  // Assemble ids, segments and the window text in document order.
   const inputIds: number[] = [...tokenizer.prefixIds];
   const segments: WindowSegment[] = [];
   if (tokenizer.prefixIds.length > 0) {
@@ -319,10 +374,10 @@ export function buildWindow(text: string, masks: readonly Span[], tokenizer: Wor
     windowMasks[index] = {
       span: { start: span.start, end: span.end },
       text: maskText,
-      isMaskToken: maskText === marker,
+      isMaskToken: maskText === marker || span.start === span.end,
       position: inputIds.length,
       textOffset: windowText.length,
-      sentenceStart: isSentenceStart(text, span.start),
+      sentenceStart: startsSentence(text, span.start),
     };
     windowText += tokenizer.maskToken;
     cursor = span.end;
@@ -349,6 +404,12 @@ export function buildWindow(text: string, masks: readonly Span[], tokenizer: Wor
     text: windowText,
     segments,
   };
+}
+
+const BLANK_LINE_G = new RegExp(BLANK_LINE.source, 'g');
+
+function count(units: Unit[]): number {
+  return units.reduce((n, u) => n + u.ids.length, 0);
 }
 
 /**
@@ -388,77 +449,8 @@ export function findMaskTokens(text: string, maskToken: string): Span[] {
   return spans;
 }
 
-/**
- * The word under a cursor offset: the word containing the character at `offset`, or else the
- * word ending just before it.
- *
- * A word is a run of letters, combining marks and digits (any script). An apostrophe (`'` or
- * `’`) or a zero-width (non-)joiner between two such characters stays inside (`don't`,
- * Persian ZWNJ). Hyphens and every other punctuation end a word, so in `well-known` the
- * cursor picks `well` or `known`: BERT tokenizes the hyphen on its own, so each part is what
- * one mask can predict. A CJK ideograph is a word by itself, as BERT tokenizes it.
- * @param text Any text.
- * @param offset A UTF-16 offset from 0 to `text.length`; an offset inside a surrogate pair
- *   counts as the pair's start.
- * @returns The word's span, or undefined when there is no word at the offset.
- * @throws {RangeError} When `offset` is not an integer from 0 to `text.length`.
- */
-export function wordAt(text: string, offset: number): Span | undefined {
-  if (!Number.isInteger(offset) || offset < 0 || offset > text.length) {
-    throw new RangeError(`Expected \`offset\` to be an integer from 0 to ${text.length}, got \`${offset}\``);
-  }
-  if (offset > 0 && offset < text.length && isLowSurrogate(text.charCodeAt(offset)) && isHighSurrogate(text.charCodeAt(offset - 1))) offset--;
-  const charAt = (i: number): string => String.fromCodePoint(text.codePointAt(i) ?? 0);
-  const charBefore = (i: number): string => {
-    const unit = text.charCodeAt(i - 1);
-    return i >= 2 && isLowSurrogate(unit) && isHighSurrogate(text.charCodeAt(i - 2)) ? text.slice(i - 2, i) : text[i - 1];
-  };
-
-  let at: number;
-  if (offset < text.length && isWordChar(charAt(offset))) at = offset;
-  else if (offset > 0 && isWordChar(charBefore(offset))) at = offset - charBefore(offset).length;
-  else return undefined;
-
-  const isHan = (c: string): boolean => /\p{Script=Han}/u.test(c);
-  if (isHan(charAt(at))) {
-    let end = at + charAt(at).length;
-    while (end < text.length && /\p{M}/u.test(charAt(end))) end += charAt(end).length;
-    return { start: at, end };
-  }
-  const inWord = (c: string): boolean => isWordChar(c) && !isHan(c);
-  const joiner = (c: string): boolean => c === "'" || c === '\u2019' || c === '\u200C' || c === '\u200D';
-
-  let start = at;
-  while (start > 0) {
-    const c = charBefore(start);
-    if (inWord(c)) start -= c.length;
-    else if (joiner(c) && start - 1 > 0 && inWord(charBefore(start - 1))) start -= 1;
-    else break;
-  }
-  let end = at;
-  while (end < text.length) {
-    const c = charAt(end);
-    if (inWord(c)) end += c.length;
-    else if (joiner(c) && end + 1 < text.length && inWord(charAt(end + 1))) end += 1;
-    else break;
-  }
-  return { start, end };
-}
-
 interface Unit extends Span {
   ids: number[];
-}
-
-function isWordChar(c: string): boolean {
-  return /^[\p{L}\p{M}\p{N}]$/u.test(c);
-}
-
-function isHighSurrogate(unit: number): boolean {
-  return unit >= 0xd800 && unit <= 0xdbff;
-}
-
-function isLowSurrogate(unit: number): boolean {
-  return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
 /** Checks every span and returns the mask indices in document order. */
@@ -468,8 +460,8 @@ function validateSpans(text: string, masks: readonly Span[]): number[] {
       throw new TypeError(`Expected mask ${i} to be a \`{ start, end }\` span, got ${JSON.stringify(span)}`);
     }
     const { start, end } = span;
-    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > text.length || start >= end) {
-      throw new RangeError(`Expected mask ${i} to be a non-empty span inside the text (length ${text.length}), got ${JSON.stringify(span)}`);
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > text.length || start > end) {
+      throw new RangeError(`Expected mask ${i} to be a span inside the text (length ${text.length}), got ${JSON.stringify(span)}`);
     }
     for (const edge of [start, end]) {
       if (edge > 0 && edge < text.length && isHighSurrogate(text.charCodeAt(edge - 1)) && isLowSurrogate(text.charCodeAt(edge))) {
@@ -477,9 +469,11 @@ function validateSpans(text: string, masks: readonly Span[]): number[] {
       }
     }
   });
-  const order = masks.map((_, i) => i).sort((a, b) => masks[a].start - masks[b].start);
+  // A blank before a word that starts at the same offset: sort by end too.
+  const order = masks.map((_, i) => i).sort((a, b) => masks[a].start - masks[b].start || masks[a].end - masks[b].end);
   for (let k = 1; k < order.length; k++) {
-    if (masks[order[k]].start < masks[order[k - 1]].end) {
+    const [before, after] = [masks[order[k - 1]], masks[order[k]]];
+    if (after.start < before.end || (after.start === before.start && before.start === before.end && after.end === after.start)) {
       throw new RangeError(`Expected mask spans not to overlap, got ${JSON.stringify(masks[order[k - 1]])} and ${JSON.stringify(masks[order[k]])}`);
     }
   }
@@ -512,19 +506,6 @@ function isSentenceBreak(text: string, at: number, isWs: (i: number) => boolean)
   const before = text.slice(Math.max(0, l - 8), l);
   if (gap.length > 0 && /[.!?…]["'”’»)\]]*$/u.test(before)) return true;
   return /[。！？][」』”’）]*$/u.test(before);
-}
-
-/** Whether a mask at `start` begins a sentence; see {@link WindowMask.sentenceStart}. */
-function isSentenceStart(text: string, start: number): boolean {
-  let i = start;
-  while (i > 0 && /["'“‘«([¿¡]/u.test(text[i - 1])) i--;
-  let l = i;
-  while (l > 0 && /\s/.test(text[l - 1])) l--;
-  if (l === 0) return true;
-  const gap = text.slice(l, i);
-  if (/\n[^\S\n]*\n/.test(gap.replace(/\r\n?/g, '\n'))) return true;
-  if (gap.length === 0) return false;
-  return /[.!?…]["'”’»)\]]*$/u.test(text.slice(Math.max(0, l - 8), l));
 }
 
 /** Groups units (nearest first) into runs that each end with a unit where `ends` holds. */
