@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { englishWords } from '../../src/text/word-list';
 import { masksOf, useTinyEngine, useTinyModel } from '../helpers/tiny-model';
 
 
@@ -29,6 +31,19 @@ for (const headAtMask of [true, false]) {
       }
     });
 
+    test('rows padded at the end to a common length give the same logits as unpadded rows', async () => {
+      const tok = tiny.lm.tokenizer;
+      const short = tok.encode('red sweet [MASK] [MASK] .');
+      const long = tok.encode('red sweet [MASK] [MASK] [MASK] .');
+      const padded = [...short, tok.padTokenId ?? 0];
+      const [a, b] = await tiny.lm.logitsAtBatch([padded, long], undefined, [3, 4, 5], { lengths: [short.length, long.length] });
+      const [alone] = await tiny.lm.logitsAtBatch([short], undefined, [3, 4]);
+      const [longAlone] = await tiny.lm.logitsAtBatch([long], undefined, [3, 4, 5]);
+      for (let k = 0; k < 2; k++) assert.ok(Math.max(...alone[k].map((v, i) => Math.abs(v - a[k][i]))) < 1e-4, `short row, mask ${k}`);
+      for (let k = 0; k < 3; k++) assert.ok(Math.max(...longAlone[k].map((v, i) => Math.abs(v - b[k][i]))) < 1e-4, `long row, mask ${k}`);
+      await assert.rejects(tiny.lm.logitsAtBatch([padded], undefined, [3], { lengths: [99] }), /one length from 1 to/);
+    });
+
     test('rejects an empty batch and rows of different lengths', async () => {
       await assert.rejects(tiny.lm.logitsAtBatch([], undefined, [1]), /at least one input row/);
       await assert.rejects(tiny.lm.logitsAtBatch([[2, 4, 3], [2, 4, 4, 3]], undefined, [1]), /hold 3 ids, got one of 4/);
@@ -52,6 +67,14 @@ describe('whole-word candidates and targets on the planted model', () => {
     return logSoftmaxAt(first, straw) + logSoftmaxAt(second, berries);
   }
 
+  /** Both pieces masked, one pass: `red sweet [MASK] [MASK] .` read at both masks. */
+  async function strawberriesMaskedLogProb(): Promise<number> {
+    const tok = tiny.lm.tokenizer;
+    const ids = tok.encode('red sweet [MASK] [MASK] .');
+    const [first, second] = await tiny.lm.logitsAt({ inputIds: ids, maskPositions: [3, 4] });
+    return logSoftmaxAt(first, tok.tokenToId('straw') as number) + logSoftmaxAt(second, tok.tokenToId('##berries') as number);
+  }
+
   test('finds the two-piece word `strawberries` for a typed mask, scored by its mean log-probability per piece', async () => {
     const text = 'red sweet [MASK] .';
     const [result] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 5, wholeWords: true });
@@ -62,7 +85,7 @@ describe('whole-word candidates and targets on the planted model', () => {
     assert.deepEqual(found.tokens, [tok.tokenToId('straw'), tok.tokenToId('##berries')]);
     assert.equal(found.token_str, 'strawberries');
     assert.equal(found.sequence, 'red sweet strawberries.');
-    const expected = Math.exp((await strawberriesLogProb()) / 2);
+    const expected = Math.exp((await strawberriesMaskedLogProb()) / 2);
     assert.ok(Math.abs(found.score - expected) < 1e-5, `${found.score} vs ${expected}`);
     // Ranked where its score says: after the one-piece `straw` (0.99), before everything else.
     assert.deepEqual(result.suggestions.slice(0, 2).map((s) => [s.word, s.pieces]), [['straw', 1], ['strawberries', 2]]);
@@ -73,24 +96,54 @@ describe('whole-word candidates and targets on the planted model', () => {
     assert.equal(result.suggestions[0].score, plain.suggestions[0].score);
   });
 
-  test('ranks a multi-piece word first when its score is highest, and never proposes the replaced word', async () => {
-    // Replacing `straw`: the one-piece candidates left are far less likely than `strawberries`.
+  test('never glues pieces onto the replaced word, and never proposes it', async () => {
+    // Replacing `straw`: `strawberries` and `straws` would be `straw` grown by a piece.
     const text = 'red sweet straw .';
     const start = text.indexOf('straw');
-    const [result] = await tiny.fillMask.fill({ text, masks: [{ start, end: start + 'straw'.length }], topK: 4, wholeWords: { maxPieces: 2, beam: 4 } });
-    assert.deepEqual([result.suggestions[0].word, result.suggestions[0].pieces], ['strawberries', 2]);
-    assert.ok(result.suggestions.every((s) => s.word !== 'straw' && (s.pieces ?? 0) <= 2));
-    assert.ok(result.suggestions.some((s) => s.pieces === 1));
+    const [result] = await tiny.fillMask.fill({ text, masks: [{ start, end: start + 'straw'.length }], topK: 10, wholeWords: { maxPieces: 3, beam: 8 } });
+    assert.ok(result.suggestions.length > 0);
+    assert.ok(result.suggestions.every((s) => !s.word.toLowerCase().startsWith('straw')), JSON.stringify(result.suggestions.map((s) => s.word)));
   });
 
-  test('never proposes the same continuation twice in a row (straw ##berries ##berries)', async () => {
+  test('proposes only words of the word list, in one extra batched forward pass', async () => {
+    const words = new Set(englishWords().map((w) => w.toLowerCase()));
     const text = 'red sweet [MASK] .';
-    const [result] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 10, wholeWords: { maxPieces: 3, beam: 8 } });
-    assert.ok(result.suggestions.some((s) => (s.pieces ?? 1) === 3), 'three-piece words are still proposed');
-    for (const s of result.suggestions) {
-      const ids = s.tokens ?? [s.token];
-      assert.ok(ids.every((id, i) => i === 0 || id !== ids[i - 1]), `${s.word}: ${ids.join(' ')}`);
+    await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 10 }); // the plain pass, now cached
+    const lm = tiny.lm;
+    const original = lm.logitsAtBatch.bind(lm);
+    let passes = 0;
+    lm.logitsAtBatch = (...args) => {
+      passes++;
+      return original(...args);
+    };
+    try {
+      const [result] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 10, wholeWords: { maxPieces: 4, beam: 8 } });
+      assert.equal(passes, 1, 'one batched pass for every piece count');
+      assert.ok(result.suggestions.some((s) => (s.pieces ?? 1) > 1), 'multi-piece words are proposed');
+      for (const s of result.suggestions) if ((s.pieces ?? 1) > 1) assert.ok(words.has(s.word.toLowerCase()), s.word);
+    } finally {
+      lm.logitsAtBatch = original;
     }
+  });
+
+  test('over random contexts, every multi-piece suggestion is a word of the list', async () => {
+    const words = new Set(englishWords().map((w) => w.toLowerCase()));
+    const vocabulary = ['the', 'cat', 'drinks', 'sweet', 'red', 'sky', 'is', 'blue', 'we', 'love', 'house', 'straw', 'milk', 'eat', 'grass', '.', ',', 'and'];
+    const sentence = fc.array(fc.constantFrom(...vocabulary), { minLength: 0, maxLength: 8 });
+    await fc.assert(
+      fc.asyncProperty(sentence, sentence, fc.boolean(), async (left, right, replace) => {
+        const before = left.join(' ');
+        const target = replace ? 'milk' : '[MASK]';
+        const text = `${before}${before ? ' ' : ''}${target} ${right.join(' ')}`;
+        const start = before.length + (before ? 1 : 0);
+        const [result] = await tiny.fillMask.fill({ text, masks: [{ start, end: start + target.length }], topK: 10, wholeWords: { maxPieces: 4, beam: 10 } });
+        for (const s of result.suggestions) {
+          if ((s.pieces ?? 1) > 1) assert.ok(words.has(s.word.toLowerCase()), `${s.word} in ${JSON.stringify(text)}`);
+          if (replace) assert.ok(!s.word.toLowerCase().startsWith('milk'), `${s.word} glued onto milk`);
+        }
+      }),
+      { numRuns: 60, seed: 17 },
+    );
   });
 
   test('without the option, suggestions are unchanged and carry no piece count', async () => {

@@ -1,4 +1,5 @@
 import { sumExp } from './sum-exp';
+import { topIndices } from './top-k';
 import type { MaskResult, Suggestion } from '../types';
 import type { MaskWindow } from '../window/mask-window';
 import type { WordTokenizer } from '../window/word-tokenizer';
@@ -223,26 +224,4 @@ function softmaxTerms(logits: ArrayLike<number>): { max: number; sum: number } {
   let max = -Infinity;
   for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
   return { max, sum: sumExp(logits, max) };
-}
-
-/**
- * The indices of the `n` largest values, largest first; ties keep the lower index first.
- * Keeps a sorted buffer of the best so far, which is linear in practice for small `n`.
- */
-function topIndices(values: ArrayLike<number>, n: number): number[] {
-  if (n >= values.length / 8) {
-    return Array.from({ length: values.length }, (_, i) => i)
-      .sort((a, b) => values[b] - values[a] || a - b)
-      .slice(0, n);
-  }
-  const best: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (best.length === n && !(v > values[best[n - 1]])) continue;
-    let at = best.length;
-    while (at > 0 && values[best[at - 1]] < v) at--;
-    best.splice(at, 0, i);
-    if (best.length > n) best.pop();
-  }
-  return best;
 }

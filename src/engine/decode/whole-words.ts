@@ -1,23 +1,27 @@
 import type { MaskWindow } from '../window/mask-window';
 import type { MaskedLm } from '../worker/masked-lm';
 import { logSumExp } from './rank-suggestions';
-import type { WordTokenizer } from '../window/word-tokenizer';
+import { topIndices } from './top-k';
+import { pieceWords } from './word-pieces';
 
 /**
  * Multi-piece words at one mask: a word the vocabulary splits into `k` pieces
  * (`strawberries` → `straw ##berries`) cannot come out of a single mask, so
- * the mask is widened to `k` consecutive mask ids and filled left to right.
+ * the mask is widened to `k` consecutive mask ids.
  *
- * Scoring is the chain rule, left to right: with the mask widened to `k` ids,
- * piece `j` is scored by the model's log-softmax at mask `j` given pieces
- * `0..j-1` filled in and pieces `j+1..k-1` still masked. A word's
- * `logProb` is the sum over its pieces (natural log); candidates of different
- * lengths are compared by the mean, `logProb / k`, so that a word is not
- * penalised merely for having more pieces (a one-piece word's mean is its own
- * log-probability, the pipeline's score in log space).
+ * Only words of the English word list are proposed (see `word-pieces.ts`):
+ * with the candidates known in advance, one batched forward pass over the
+ * window widened to 2, 3 (and 4) masks scores all of them. A word's
+ * `logProb` is the sum over its pieces of the log-softmax at each piece's
+ * position with every piece masked (the first step of mask-predict; the
+ * list, not the chain rule, keeps the pieces together as a word). Candidates
+ * of different lengths are compared by the mean, `logProb / k`, so that a word
+ * is not penalised merely for having more pieces (a one-piece word's mean is
+ * its own log-probability, the pipeline's score in log space). Targets
+ * (`scorePieces`) are scored by the exact chain rule instead.
  */
 
-/** A word of one or more pieces, with its chain-rule log-probability. */
+/** A word of one or more pieces, with its log-probability. */
 export interface PieceCandidate {
   /** The vocabulary ids of the pieces, in order. */
   ids: number[];
@@ -29,7 +33,7 @@ export interface PieceCandidate {
 export interface WholeWordSearch {
   /** Largest number of pieces, 2 to 4. */
   maxPieces: number;
-  /** Partial words kept after each step, 1 to 16. */
+  /** How many multi-piece words to return at least, 1 to 16 (the merge takes `topK` if more). */
   beam: number;
 }
 
@@ -39,45 +43,66 @@ export function meanLogProb(candidate: PieceCandidate): number {
 }
 
 /**
- * Beam search for words of 2 to `maxPieces` pieces at `window.masks[maskIndex]`.
- * For each piece count `k` it runs `k` forward passes, each over all beams at
- * once (one batched `run`); the first piece is drawn from word-start tokens,
- * the others from continuation pieces (`##x`, never the previous piece again), keeping the `beam` best partial
- * words by summed log-probability after each step.
- * @returns Complete words of every piece count, best mean log-probability first.
- *   Piece counts whose widened window would exceed the model's positions are skipped.
+ * The listed words of 2 to `maxPieces` pieces that fit `window.masks[maskIndex]`
+ * best, by mean log-probability per piece. Costs one batched forward pass (one
+ * row per piece count, padded to a common length), or one pass per piece count
+ * for a model without an `attention_mask` input.
+ * @param limit How many words to return.
+ * @param exclude Words never to return (the replaced word grown by pieces, say).
+ * @returns Best mean log-probability first. Piece counts whose widened window
+ *   would exceed the model's positions are skipped.
  */
-export async function searchWholeWords(lm: MaskedLm, window: MaskWindow, maskIndex: number, search: WholeWordSearch): Promise<PieceCandidate[]> {
-  const kinds = pieceKinds(lm.tokenizer);
+export async function searchWholeWords(
+  lm: MaskedLm,
+  window: MaskWindow,
+  maskIndex: number,
+  search: WholeWordSearch,
+  limit: number = search.beam,
+  exclude: (word: string) => boolean = () => false,
+): Promise<PieceCandidate[]> {
   const mask = window.masks[maskIndex];
+  const position = mask.position;
   const afterSpace = mask.textOffset > 0 && /\s/.test(window.text[mask.textOffset - 1]);
-  const found: PieceCandidate[] = [];
+  const lists = pieceWords(lm.tokenizer, afterSpace);
+  const counts: number[] = [];
   for (let k = 2; k <= search.maxPieces; k++) {
-    const widened = widen(window, mask.position, k);
-    if (widened.inputIds.length > lm.config.maxPositions) break;
-    let beams: PieceCandidate[] = [{ ids: [], logProb: 0 }];
-    for (let j = 0; j < k; j++) {
-      const rows = beams.map((b) => fillPieces(widened.inputIds, mask.position, b.ids));
-      const logits = await lm.logitsAtBatch(rows, widened.tokenTypeIds, [mask.position + j]);
-      const next: PieceCandidate[] = [];
-      beams.forEach((b, i) => {
-        const row = logits[i][0];
-        const logZ = logSumExp(row);
-        const allowed = (id: number): boolean => {
-          const kind = kinds[id];
-          // The same continuation twice in a row (`straw ##berries ##berries`) is a
-          // degenerate beam, not a word.
-          if (j > 0) return kind === CONTINUATION && id !== b.ids[j - 1];
-          // A bare BPE piece starts a word where no space precedes the mask.
-          return kind === WORD_START || (kind === CONTINUATION && lm.tokenizer.kind !== 'wordpiece' && !afterSpace);
-        };
-        for (const id of bestAllowed(row, search.beam, allowed)) next.push({ ids: [...b.ids, id], logProb: b.logProb + row[id] - logZ });
-      });
-      beams = next.sort((a, b) => b.logProb - a.logProb).slice(0, search.beam);
-    }
-    found.push(...beams);
+    if (lists.byPieces.has(k) && window.inputIds.length - 1 + k <= lm.config.maxPositions) counts.push(k);
   }
-  return found.sort((a, b) => meanLogProb(b) - meanLogProb(a));
+  if (counts.length === 0) return [];
+  const rows = counts.map((k) => widen(window, position, k));
+  const longest = rows[rows.length - 1].inputIds.length;
+  const positions = Array.from({ length: counts[counts.length - 1] }, (_, j) => position + j);
+  let logits: Float32Array[][];
+  if (rows.length === 1) {
+    logits = await lm.logitsAtBatch([rows[0].inputIds], rows[0].tokenTypeIds, positions);
+  } else if (lm.canPad) {
+    const pad = (row: number[], value: number): number[] => [...row, ...new Array<number>(longest - row.length).fill(value)];
+    logits = await lm.logitsAtBatch(
+      rows.map((r) => pad(r.inputIds, lm.tokenizer.padTokenId ?? 0)),
+      undefined,
+      positions,
+      { lengths: rows.map((r) => r.inputIds.length), tokenTypeIds: rows.map((r) => pad(r.tokenTypeIds, 0)) },
+    );
+  } else {
+    logits = [];
+    for (const [i, r] of rows.entries()) logits.push(await lm.logitsAtBatch([r.inputIds], r.tokenTypeIds, positions.slice(0, counts[i])).then((l) => l[0]));
+  }
+
+  const found: PieceCandidate[] = [];
+  counts.forEach((k, r) => {
+    const { ids, words } = lists.byPieces.get(k) as { ids: Int32Array; words: string[] };
+    const steps = Array.from({ length: k }, (_, j) => ({ row: logits[r][j], logZ: logSumExp(logits[r][j]) }));
+    const scores = new Float64Array(words.length);
+    for (let w = 0; w < words.length; w++) {
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += steps[j].row[ids[w * k + j]] - steps[j].logZ;
+      scores[w] = sum / k;
+    }
+    for (const w of topIndices(scores, limit, (i) => !exclude(words[i]))) {
+      found.push({ ids: Array.from(ids.subarray(w * k, (w + 1) * k)), logProb: scores[w] * k });
+    }
+  });
+  return found.sort((a, b) => meanLogProb(b) - meanLogProb(a)).slice(0, limit);
 }
 
 /**
@@ -126,43 +151,4 @@ export function fillPieces(inputIds: readonly number[], position: number, pieces
   const row = inputIds.slice();
   pieces.forEach((id, j) => (row[position + j] = id));
   return row;
-}
-
-// 0: neither a word start nor a continuation.
-const WORD_START = 1;
-const CONTINUATION = 2;
-const kindCache = new WeakMap<WordTokenizer, Uint8Array>();
-
-/**
- * Per vocabulary id: a word start (has a letter or digit, not special or a
- * placeholder like `[unused3]`), a continuation piece with a letter or digit,
- * or neither (punctuation, special tokens).
- */
-function pieceKinds(tokenizer: WordTokenizer): Uint8Array {
-  let kinds = kindCache.get(tokenizer);
-  if (kinds) return kinds;
-  kinds = new Uint8Array(tokenizer.vocabSize);
-  for (let id = 0; id < tokenizer.vocabSize; id++) {
-    const token = tokenizer.idToToken(id);
-    if (token === undefined || tokenizer.specialIds.has(id) || /^(\[[^\]]+\]|<[^>]+>)$/.test(token)) continue;
-    if (!/[\p{L}\p{N}]/u.test(token) || /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\uFFFD]/u.test(token)) continue;
-    kinds[id] = tokenizer.isContinuation(id) ? CONTINUATION : WORD_START;
-  }
-  kindCache.set(tokenizer, kinds);
-  return kinds;
-}
-
-/** The `n` ids with the largest values among the allowed ones, largest first (ties: lower id first). */
-function bestAllowed(values: ArrayLike<number>, n: number, allowed: (id: number) => boolean): number[] {
-  const best: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (best.length === n && !(v > values[best[n - 1]])) continue;
-    if (!allowed(i)) continue;
-    let at = best.length;
-    while (at > 0 && values[best[at - 1]] < v) at--;
-    best.splice(at, 0, i);
-    if (best.length > n) best.pop();
-  }
-  return best;
 }

@@ -111,7 +111,10 @@ export class FillMask {
     const caseSource = mask.isMaskToken || (mask.text.match(/\p{L}/gu) ?? []).length === 1 ? undefined : mask.text;
     const singleMask = window.inputIds.filter((id) => id === tokenizer.maskTokenId).length === 1;
     const merged: Suggestion[] = single.map((s) => ({ ...s, pieces: 1, tokens: [s.token] }));
-    for (const candidate of await searchWholeWords(this.lm, window, maskIndex, search)) {
+    // A replaced word grown by pieces (`milk` → `milky`, `milks`) reads as the same word glued onto itself.
+    const original = mask.isMaskToken ? undefined : key(mask.text);
+    const grown = (word: string): boolean => original !== undefined && key(word).startsWith(original);
+    for (const candidate of await searchWholeWords(this.lm, window, maskIndex, search, Math.max(search.beam, topK), grown)) {
       const tokenStr = tokenizer.decode(candidate.ids).trim();
       const word = matchCase(tokenStr, caseSource, mask.sentenceStart);
       if (seen.has(key(word))) continue;

@@ -226,10 +226,19 @@ export class MaskedLm {
    * @param inputIds - one or more rows of the same length.
    * @param tokenTypeIds - segment ids for every row; all 0 when absent.
    * @param maskPositions - positions whose vocabulary distribution is wanted.
+   * @param padded - for rows padded at the end to a common length: each row's
+   *   own length (the model attends to that many ids, see {@link canPad}) and,
+   *   optionally, each row's segment ids in place of `tokenTypeIds`.
    * @throws {RangeError} when the batch is empty, rows differ in length, a row
-   *   is longer than the model allows or a position lies outside it.
+   *   is longer than the model allows, a position lies outside it, or `padded`
+   *   is given to a model without an `attention_mask` input.
    */
-  async logitsAtBatch(inputIds: readonly (readonly number[])[], tokenTypeIds: readonly number[] | undefined, maskPositions: readonly number[]): Promise<Float32Array[][]> {
+  async logitsAtBatch(
+    inputIds: readonly (readonly number[])[],
+    tokenTypeIds: readonly number[] | undefined,
+    maskPositions: readonly number[],
+    padded?: { lengths: readonly number[]; tokenTypeIds?: readonly (readonly number[])[] },
+  ): Promise<Float32Array[][]> {
     const batch = inputIds.length;
     if (batch === 0) throw new RangeError('Expected at least one input row, got none');
     const length = inputIds[0].length;
@@ -243,6 +252,9 @@ export class MaskedLm {
         throw new RangeError(`Expected mask positions inside the input (0..${length - 1}), got \`${p}\``);
       }
     }
+    if (padded && (!this.canPad || padded.lengths.length !== batch || padded.lengths.some((n) => !(n >= 1 && n <= length)) || (padded.tokenTypeIds && padded.tokenTypeIds.some((r) => r.length !== length)))) {
+      throw new RangeError(`Expected one length from 1 to ${length} per row (and segment ids as long as the rows) for a model with an \`attention_mask\` input, got ${JSON.stringify(padded.lengths)}`);
+    }
     const feeds: Record<string, Ort.Tensor> = {};
     const int64 = (values: ArrayLike<number>, dims = [batch, length]) =>
       new this.ort.Tensor('int64', BigInt64Array.from(Array.from(values, (v) => BigInt(v))), dims);
@@ -253,10 +265,10 @@ export class MaskedLm {
           feeds[name] = int64(inputIds.flat());
           break;
         case 'attention_mask':
-          feeds[name] = int64(new Array<number>(batch * length).fill(1));
+          feeds[name] = int64(padded ? padded.lengths.flatMap((n) => Array.from({ length }, (_, i) => (i < n ? 1 : 0))) : new Array<number>(batch * length).fill(1));
           break;
         case 'token_type_ids':
-          feeds[name] = int64(repeated(tokenTypeIds ?? new Array<number>(length).fill(0)));
+          feeds[name] = int64(padded?.tokenTypeIds ? padded.tokenTypeIds.flat() : repeated(tokenTypeIds ?? new Array<number>(length).fill(0)));
           break;
         case MASK_POSITIONS_INPUT:
           feeds[name] = int64(maskPositions, [maskPositions.length]);
@@ -278,6 +290,11 @@ export class MaskedLm {
         return atMask ? data.subarray(row * vocab, (row + 1) * vocab) : data.slice(row * vocab, (row + 1) * vocab);
       }),
     );
+  }
+
+  /** Whether rows of different lengths can share a batch, padded at the end: the model takes an `attention_mask`. */
+  get canPad(): boolean {
+    return this.session.inputNames.includes('attention_mask');
   }
 
   /** Whether the session exposes the encoder's last hidden state (the rewritten graph does; see {@link hiddenStates}). */
