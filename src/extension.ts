@@ -5,12 +5,13 @@ import { registerExplainSuggestionsCommand } from './editor/explain-suggestions-
 import { registerFillAllMasksCommand } from './editor/fill-all-masks-command';
 import { registerHints } from './editor/hints';
 import { registerHover } from './editor/hover';
-import { registerInlineCompletions } from './editor/inline-completions';
+import { BlankRequest, registerInlineCompletions } from './editor/inline-completions';
 import { ModelManager, registerModelCommands } from './editor/model-commands';
 import { registerReplaceRange } from './editor/replace-range';
 import { SettingsWatcher } from './editor/settings-watcher';
 import { cacheDirs, graphCacheDir } from './models/cache-dirs';
 import { registerStatusBar, SHOW_MENU_COMMAND, showMenu } from './editor/status-bar';
+import { registerSuggestAtCursor } from './editor/suggest-at-cursor';
 import { registerSuggestWordCommand } from './editor/suggest-word-command';
 
 // onnxruntime reads this when first loaded (in the engine's worker, which inherits it).
@@ -27,13 +28,15 @@ export function activate(context: vscode.ExtensionContext): void {
   const graphs = graphCacheDir(cacheDirs({ override: settings.current.cacheDir }).cloze);
   host = new EngineHost(log, () => settings.current, (s) => models.resolve(s), graphs);
   const engineHost = host;
+  const blanks = new BlankRequest();
   context.subscriptions.push(
     log,
     settings,
     engineHost,
     settings.onDidChange(() => engineHost.onSettingsChanged()),
     registerStatusBar(engineHost, settings),
-    registerInlineCompletions(engineHost, settings, log),
+    registerInlineCompletions(engineHost, settings, log, blanks),
+    registerSuggestAtCursor(engineHost, settings, log, blanks),
     registerHover(engineHost, settings, log),
     registerSuggestWordCommand(engineHost, settings, log),
     registerFillAllMasksCommand(engineHost, settings, log),

@@ -11,7 +11,8 @@ import { commandModel } from './download-command';
  * (most confident first, each step seeing the earlier choices) unless
  * `--independent` asks for the pipeline's behaviour. `--targets` prints each
  * target word's score instead; `--whole-words` adds words of several pieces;
- * `--pair` takes a second sentence (a BERT sentence pair).
+ * `--pair` takes a second sentence (a BERT sentence pair); `--at` inserts a
+ * blank at an offset (or the end) of the text.
  */
 export async function fillCommand(args: CommandArgs, context: CommandContext): Promise<number> {
   const { positionals, values } = args;
@@ -29,6 +30,15 @@ export async function fillCommand(args: CommandArgs, context: CommandContext): P
   try {
     const info = await engine.load();
     const masks = findMaskTokens(text, info.maskToken);
+    const at = stringOption(args, 'at');
+    if (at !== undefined) {
+      const offset = at === 'end' ? text.length : Number(at);
+      if (!Number.isInteger(offset) || offset < 0 || offset > text.length) {
+        throw new UsageError(`Expected --at to be an offset from 0 to ${text.length} (the text's length) or \`end\`, got \`${at}\``);
+      }
+      masks.push({ start: offset, end: offset });
+      masks.sort((a, b) => a.start - b.start || a.end - b.end);
+    }
     const pair = values.pair ? { text: positionals[1], masks: findMaskTokens(positionals[1], info.maskToken) } : undefined;
     const count = masks.length + (pair?.masks.length ?? 0);
     if (count === 0) {

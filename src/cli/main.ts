@@ -30,6 +30,8 @@ Commands:
     --independent      several masks: predict each on its own (the pipeline); by default they
                        are filled jointly, most confident first, each seeing the earlier words
     --whole-words      also propose words of 2-3 vocabulary pieces (score: mean per piece)
+    --at OFFSET|end    fill a blank inserted at this character offset of TEXT (or its end),
+                       the text on both sides as it is: cloze fill "The weather today is " --at end
     --targets A,B,C    print the score of each of these words at each mask instead
     --pair A B         a BERT sentence pair: [CLS] A [SEP] B [SEP], segment ids 0 then 1;
                        masks may be in either sentence
@@ -60,6 +62,7 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
   independent: { type: 'boolean', default: false },
   'whole-words': { type: 'boolean', default: false },
+  at: { type: 'string' },
   targets: { type: 'string' },
   pair: { type: 'boolean', default: false },
   'cache-dir': { type: 'string' },
@@ -74,7 +77,7 @@ const MODEL_OPTIONS: readonly OptionName[] = ['model', 'cache-dir', 'quiet', 'th
 
 /** Each command, and the options it takes besides `--help` and `--verbose`. */
 const COMMANDS: Record<string, { run: Command; options: readonly OptionName[] }> = {
-  fill: { run: fillCommand, options: [...MODEL_OPTIONS, 'file', 'top-k', 'max-tokens', 'json', 'independent', 'whole-words', 'targets', 'pair'] },
+  fill: { run: fillCommand, options: [...MODEL_OPTIONS, 'file', 'top-k', 'max-tokens', 'json', 'independent', 'whole-words', 'at', 'targets', 'pair'] },
   embed: { run: embedCommand, options: [...MODEL_OPTIONS, 'file', 'json'] },
   models: { run: modelsCommand, options: ['cache-dir', 'json'] },
   download: { run: downloadCommand, options: ['cache-dir', 'quiet'] },

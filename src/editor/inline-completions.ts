@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { delay } from './delay';
 import type { EngineHost } from './engine-host';
 import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
-import { masksAround, masksInParagraph, masksOnLine, type Target, wordAt } from './targets';
+import { gapAt, masksAround, masksInParagraph, masksOnLine, type Target, textFor, wordAt } from './targets';
 
 /** The command an accepted item runs to remove the mask or word it replaces. */
 export const COMPLETE_INLINE_COMMAND = 'cloze.completeInline';
@@ -19,15 +19,37 @@ interface Completion {
 }
 
 /**
- * Offers BERT's candidates for a typed mask token as ghost text (and, on
- * explicit invoke, for the word at the cursor).
+ * Where "Insert Blank" asked for a blank: the next explicit request at that
+ * very place (same document version) fills a blank there even where the
+ * cursor touches a word.
+ */
+export class BlankRequest {
+  private pending: { uri: string; version: number; target: Target } | undefined;
+
+  set(document: vscode.TextDocument, target: Target): void {
+    this.pending = { uri: document.uri.toString(), version: document.version, target };
+  }
+
+  /** The blank asked for at `position`, once. */
+  take(document: vscode.TextDocument, position: vscode.Position): Target | undefined {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending || pending.uri !== document.uri.toString() || pending.version !== document.version || !pending.target.range.start.isEqual(position)) return undefined;
+    return pending.target;
+  }
+}
+
+/**
+ * Offers BERT's candidates for a typed mask token as ghost text; on explicit
+ * invoke also for a blank (the cursor in a gap between words, or where
+ * "Insert Blank" put one), and for the word at the cursor.
  *
  * VS Code 1.100 never shows a stable-API item whose range replaces `[MASK]`
  * with a word that does not start with `[MASK]`, so each item inserts its word
  * at the cursor and its command then removes the mask: Tab turns
  * `What is [MASK]|` into `What is your|`.
  */
-export function registerInlineCompletions(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): vscode.Disposable {
+export function registerInlineCompletions(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel, blanks: BlankRequest = new BlankRequest()): vscode.Disposable {
   const provider: vscode.InlineCompletionItemProvider = {
     async provideInlineCompletionItems(document, position, context, token) {
       const current = settings.current;
@@ -35,9 +57,11 @@ export function registerInlineCompletions(host: EngineHost, settings: SettingsWa
       // The suggest widget shows something else: a ghost word would contradict it.
       if (context.selectedCompletionInfo) return undefined;
       const explicit = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
-      const target = targetAtCursor(document, position, explicit);
+      const target = (explicit ? blanks.take(document, position) : undefined) ?? targetAtCursor(document, position, explicit);
       if (!target) return undefined;
-      if (!explicit && current.inline.debounceMs > 0) {
+      // A completed mask token needs no typing pause: `]` (or `>`) ends it.
+      const justTyped = target.isMaskToken && target.range.end.isEqual(position);
+      if (!explicit && !justTyped && current.inline.debounceMs > 0) {
         if (await delay(current.inline.debounceMs, token)) return undefined;
       }
       const masks = masksAround(document, target);
@@ -48,6 +72,8 @@ export function registerInlineCompletions(host: EngineHost, settings: SettingsWa
         if (!result) return undefined;
         const targetOffset = document.offsetAt(target.range.start);
         const insertOffset = document.offsetAt(position);
+        // A blank: the word goes in at the cursor, with the spaces it needs; nothing to remove.
+        if (target.blank) return result.suggestions.map((s) => new vscode.InlineCompletionItem(textFor(target, s.word), new vscode.Range(position, position)));
         return result.suggestions.map((s) => {
           const completion: Completion = { uri: document.uri.toString(), targetOffset, targetText: target.text, insertOffset, word: s.word };
           const item = new vscode.InlineCompletionItem(s.word, new vscode.Range(position, position), {
@@ -73,12 +99,15 @@ export function registerInlineCompletions(host: EngineHost, settings: SettingsWa
 
 /**
  * The mask token that ends (or starts) at the cursor; on explicit invoke also
- * the word that does. The word goes in at the cursor, so the target must touch it.
+ * a blank when the cursor stands in a gap, else the word that touches the
+ * cursor (the word goes in at the cursor, so the target must touch it).
  */
 function targetAtCursor(document: vscode.TextDocument, position: vscode.Position, explicit: boolean): Target | undefined {
   const touches = (t: Target) => t.range.end.isEqual(position) || t.range.start.isEqual(position);
   const mask = masksOnLine(document, position.line).find(touches);
   if (mask || !explicit) return mask;
+  const gap = gapAt(document, position);
+  if (gap) return gap;
   const word = wordAt(document, position);
   return word && touches(word) ? word : undefined;
 }

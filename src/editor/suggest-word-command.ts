@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { EngineHost } from './engine-host';
 import { bar, percent } from './format';
-import { masksAround, type Target, targetForSelection } from './targets';
+import { masksAround, type Target, targetForSelection, textFor } from './targets';
 import { isEnabledFor, type SettingsWatcher } from './settings-watcher';
 import { showError } from './show-error';
 
@@ -12,44 +12,62 @@ interface Pick extends vscode.QuickPickItem {
 }
 
 /**
- * "Cloze: Suggest Word": for the selection, the word under the cursor or the
- * nearest mask token, a QuickPick of BERT's candidates with probabilities;
- * picking replaces exactly that range. With several cursors, one pick each.
+ * "Cloze: Suggest Word": for the selection, the word under the cursor, a gap
+ * between words (a blank) or the nearest mask token, a QuickPick of BERT's
+ * candidates with probabilities; picking replaces exactly that range (one
+ * undo step). While the list is open, the word it replaces is selected, so
+ * that the pick reads as a replacement. With several cursors, one pick each.
  */
 export function registerSuggestWordCommand(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): vscode.Disposable {
-  return vscode.commands.registerTextEditorCommand(SUGGEST_WORD_COMMAND, async (editor) => {
-    if (!isEnabledFor({ ...settings.current, enable: true }, editor.document)) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('Cloze is not enabled for {0} files (setting cloze.languages).', editor.document.languageId));
+  return vscode.commands.registerTextEditorCommand(SUGGEST_WORD_COMMAND, (editor) => suggestWord(editor, host, settings, log));
+}
+
+/** What Suggest Word does in `editor` (Alt+\ on a word does the same; see `suggest-at-cursor.ts`). */
+export async function suggestWord(editor: vscode.TextEditor, host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): Promise<void> {
+  if (!isEnabledFor({ ...settings.current, enable: true }, editor.document)) {
+    void vscode.window.showInformationMessage(vscode.l10n.t('Cloze is not enabled for {0} files (setting cloze.languages).', editor.document.languageId));
+    return;
+  }
+  const targets = editor.selections.map((s) => targetForSelection(editor.document, s));
+  if (targets.every((t) => t === undefined)) {
+    const spansLines = editor.selections.some((s) => !s.isEmpty && !s.isSingleLine);
+    void vscode.window.showInformationMessage(
+      spansLines
+        ? vscode.l10n.t('Cloze: the selection spans several lines; select a word or a few words on one line.')
+        : vscode.l10n.t('Cloze: put the cursor on a word, a [MASK] or a gap between words, or select a word.'),
+    );
+    return;
+  }
+  const before = editor.selections;
+  // Show what a pick replaces: the word (or mask) is selected while the list is open.
+  const replaced = targets.map((t, i) => (t && !t.blank ? new vscode.Selection(t.range.start, t.range.end) : before[i]));
+  editor.selections = replaced;
+  const chosen: { target: Target; word: string }[] = [];
+  for (const [i, target] of targets.entries()) {
+    if (!target) continue;
+    const title = targets.length > 1 ? vscode.l10n.t('Cloze ({0} of {1})', i + 1, targets.length) : 'Cloze';
+    const word = await pickFor(editor.document, target, title, host, log);
+    if (word === undefined) {
+      // Escape: change nothing at all, the cursors included.
+      if (editor.selections.every((s, k) => replaced[k]?.isEqual(s))) editor.selections = before;
       return;
     }
-    const targets = editor.selections.map((s) => targetForSelection(editor.document, s));
-    if (targets.every((t) => t === undefined)) {
-      const spansLines = editor.selections.some((s) => !s.isEmpty && !s.isSingleLine);
-      void vscode.window.showInformationMessage(
-        spansLines
-          ? vscode.l10n.t('Cloze: the selection spans several lines; select a word or a few words on one line.')
-          : vscode.l10n.t('Cloze: put the cursor on a word or a [MASK], or select a word.'),
-      );
-      return;
-    }
-    const chosen: { target: Target; word: string }[] = [];
-    for (const [i, target] of targets.entries()) {
-      if (!target) continue;
-      const title = targets.length > 1 ? vscode.l10n.t('Cloze ({0} of {1})', i + 1, targets.length) : 'Cloze';
-      const word = await pickFor(editor.document, target, title, host, log);
-      if (word === undefined) return; // Escape: change nothing at all.
-      chosen.push({ target, word });
-    }
-    await editor.edit((edit) => {
-      for (const { target, word } of chosen) edit.replace(target.range, word);
-    });
+    chosen.push({ target, word });
+  }
+  const done = await editor.edit((edit) => {
+    for (const { target, word } of chosen) edit.replace(target.range, textFor(target, word));
   });
+  if (done && chosen.length === 1) {
+    const { target, word } = chosen[0];
+    const end = editor.document.positionAt(editor.document.offsetAt(target.range.start) + textFor(target, word).length);
+    editor.selection = new vscode.Selection(end, end);
+  }
 }
 
 async function pickFor(document: vscode.TextDocument, target: Target, title: string, host: EngineHost, log: vscode.LogOutputChannel): Promise<string | undefined> {
   const quickPick = vscode.window.createQuickPick<Pick>();
   quickPick.title = title;
-  quickPick.placeholder = target.isMaskToken ? vscode.l10n.t('Word for the mask') : vscode.l10n.t('Replace “{0}”', target.text);
+  quickPick.placeholder = target.blank ? vscode.l10n.t('Word for the blank') : target.isMaskToken ? vscode.l10n.t('Word for the mask') : vscode.l10n.t('Replace “{0}” with…', target.text);
   quickPick.matchOnDescription = false;
   quickPick.busy = true;
   quickPick.show();

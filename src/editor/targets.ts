@@ -1,17 +1,12 @@
 import * as vscode from 'vscode';
 import { findMaskTokens } from '../engine';
+import { isWordChar, wordAt as wordIn } from '../text/words';
 
 /**
  * What users type for a mask, whatever the model: the engine puts the model's
  * own mask token (`[MASK]`, `<mask>`) in its place.
  */
 export const TYPED_MASK = '[MASK]';
-
-/**
- * A word: Unicode letters and marks, with inner apostrophes and hyphens
- * (`don't`, `well-known`).
- */
-export const WORD_PATTERN = /[\p{L}\p{M}]+(?:['’-][\p{L}\p{M}]+)*/u;
 
 /** Lines searched on each side of the cursor for the mask tokens of its paragraph. */
 const PARAGRAPH_LINES = 30;
@@ -23,11 +18,18 @@ const PARAGRAPH_LINES = 30;
  */
 export const MASKS_PER_REQUEST = 16;
 
-/** What a surface predicts: a mask token the user typed, or a word to replace. */
+/**
+ * What a surface predicts: a mask token the user typed, a word to replace, or
+ * a blank at the cursor (an empty range: the word goes in there).
+ */
 export interface Target {
   range: vscode.Range;
+  /** The document text in `range`; `''` for a blank. */
   text: string;
+  /** True for a typed mask token and for a blank. */
   isMaskToken: boolean;
+  /** Only for a blank: the spaces to put around the word so that it stands apart from its neighbours. */
+  blank?: { before: string; after: string };
 }
 
 /** The mask tokens on `line`, in order. */
@@ -71,16 +73,62 @@ export function maskAt(document: vscode.TextDocument, position: vscode.Position)
   return masksOnLine(document, position.line).find((t) => t.range.start.character <= position.character && position.character <= t.range.end.character);
 }
 
-/** The word that contains or touches `position`, if any. */
+/** The word that contains or touches `position`, if any (a word as src/text/words.ts defines it). */
 export function wordAt(document: vscode.TextDocument, position: vscode.Position): Target | undefined {
-  const range = document.getWordRangeAtPosition(position, WORD_PATTERN);
-  return range ? { range, text: document.getText(range), isMaskToken: false } : undefined;
+  const line = document.lineAt(position.line).text;
+  const span = wordIn(line, Math.min(position.character, line.length));
+  if (!span) return undefined;
+  const range = new vscode.Range(position.line, span.start, position.line, span.end);
+  return { range, text: line.slice(span.start, span.end), isMaskToken: false };
+}
+
+/** Characters after which a word may follow with no space: opening quotes and brackets. */
+const OPENING = /["'“‘«([{¿¡]/u;
+
+/**
+ * A blank at the cursor when it stands in a gap: no word or mask token on
+ * either side, and whitespace, an opening quote or bracket, or the start of
+ * the line before it (`The weather today is |`, `a | house`, `“|”`). A blank
+ * line is no gap: there is nothing to fill in.
+ */
+export function gapAt(document: vscode.TextDocument, position: vscode.Position): Target | undefined {
+  const line = document.lineAt(position.line).text;
+  if (line.trim() === '' || maskAt(document, position)) return undefined;
+  const at = Math.min(position.character, line.length);
+  const before = at > 0 ? String.fromCodePoint(line.codePointAt(at - 1) ?? 0) : '';
+  const after = at < line.length ? String.fromCodePoint(line.codePointAt(at) ?? 0) : '';
+  if (isWordChar(before) || isWordChar(after) || wordIn(line, at)) return undefined;
+  if (before !== '' && !/\s/.test(before) && !OPENING.test(before)) return undefined;
+  return blankAt(document, new vscode.Position(position.line, at));
+}
+
+/**
+ * A blank at `position` whatever its neighbours ("Insert Blank"): inside a
+ * word it moves to the word's end; a space is added on a side where a word
+ * (or a closing mark, on the left) would touch the new one.
+ */
+export function blankAt(document: vscode.TextDocument, position: vscode.Position): Target {
+  const line = document.lineAt(position.line).text;
+  let at = Math.min(position.character, line.length);
+  const word = wordIn(line, at);
+  if (word && word.start < at && at < word.end) at = word.end;
+  const left = line.slice(0, at);
+  const right = line.slice(at);
+  const spaceBefore = left !== '' && !/\s$/u.test(left) && !OPENING.test(left.slice(-1));
+  const spaceAfter = right !== '' && /^[\p{L}\p{M}\p{N}"“‘«([{]/u.test(right);
+  const range = new vscode.Range(position.line, at, position.line, at);
+  return { range, text: '', isMaskToken: true, blank: { before: spaceBefore ? ' ' : '', after: spaceAfter ? ' ' : '' } };
+}
+
+/** The text a chosen word becomes at `target`: for a blank, with the spaces around it. */
+export function textFor(target: Target, word: string): string {
+  return target.blank ? `${target.blank.before}${word}${target.blank.after}` : word;
 }
 
 /**
  * What a selection asks for: the selected text when it is non-empty and on
- * one line, else the mask token or word at the cursor, else the nearest mask
- * token on the cursor's line.
+ * one line, else the mask token or word at the cursor, else a blank when the
+ * cursor stands in a gap, else the nearest mask token on the cursor's line.
  */
 export function targetForSelection(document: vscode.TextDocument, selection: vscode.Selection): Target | undefined {
   if (!selection.isEmpty) {
@@ -91,7 +139,7 @@ export function targetForSelection(document: vscode.TextDocument, selection: vsc
     return { range: new vscode.Range(selection.start, selection.end), text, isMaskToken };
   }
   const position = selection.active;
-  const mask = maskAt(document, position) ?? wordAt(document, position);
+  const mask = maskAt(document, position) ?? wordAt(document, position) ?? gapAt(document, position);
   if (mask) return mask;
   const onLine = masksOnLine(document, position.line);
   if (onLine.length === 0) return undefined;

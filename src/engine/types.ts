@@ -75,7 +75,7 @@ export interface MaskResult {
   span: Span;
   /** The document text in `span`. */
   text: string;
-  /** True when `span` held a literal mask token; false when it held a word to replace. */
+  /** True when `span` held a literal mask token or is empty (a blank); false when it held a word to replace. */
   isMaskToken: boolean;
   /**
    * When replacing a word that is a single vocabulary token: that word's own
@@ -101,7 +101,12 @@ export interface MaskResult {
 export interface FillRequest {
   /** The document text, or any slice of it (offsets in `masks` are into this string). */
   text: string;
-  /** The spans to predict: a literal mask token, or a word to replace. Non-overlapping. */
+  /**
+   * The spans to predict: a literal mask token, a word to replace, or an
+   * empty span, `{ start: n, end: n }`: a blank inserted at offset `n`, the
+   * text on both sides as it is (the gap after `The weather today is `).
+   * Non-overlapping; two blanks at one offset overlap.
+   */
   masks: Span[];
   /**
    * How many candidates per mask, an integer from 1 to 50.

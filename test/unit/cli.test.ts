@@ -69,6 +69,17 @@ describe('cloze fill', { skip: !fs.existsSync(CLI) && 'run `npm run build` first
     assert.match(stderr, /No \[MASK\] in the text/);
   });
 
+  test('fills a blank inserted with --at, the text on both sides as it is', async () => {
+    const end = await cloze(['fill', 'the sky is ', '--at', 'end', '--model', TINY, '--top-k', '1', '--json']);
+    assert.equal(end.code, 0, end.stderr);
+    assert.equal(JSON.parse(end.stdout)[0].token_str, 'blue');
+    const inner = await cloze(['fill', 'the cat drinks  .', '--at', '15', '--model', TINY, '--top-k', '1', '--json']);
+    assert.equal(JSON.parse(inner.stdout)[0].sequence, 'the cat drinks milk.');
+    const bad = await cloze(['fill', 'the sky', '--at', '99', '--model', TINY]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--at to be an offset from 0 to 7.*`99`/);
+  });
+
   test('rejects a bad --top-k with the offending value', async () => {
     const { code, stderr } = await cloze(['fill', 'a [MASK]', '--model', TINY, '--top-k', '0']);
     assert.equal(code, 2);

@@ -1,0 +1,69 @@
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { openDocument, sleep, useTinyModelSuite, waitFor } from './helpers';
+
+/** Runs `command`, then accepts ghost text until the document reads `expected`. */
+async function acceptGhost(editor: vscode.TextEditor, command: string, expected: string): Promise<void> {
+  await vscode.commands.executeCommand(command);
+  await waitFor(
+    async () => {
+      if (editor.document.getText() === expected) return true;
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+      return false;
+    },
+    { timeoutMs: 20_000, intervalMs: 250, message: `the text to become ${JSON.stringify(expected)}` },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; it is ${JSON.stringify(editor.document.getText())}`);
+  });
+}
+
+suite('Writer first: blanks without [MASK], replacing a word', function () {
+  this.timeout(60_000);
+  useTinyModelSuite({ 'cloze.inline.debounceMs': 0 });
+
+  test('Alt+\\ in the gap after "is " at the end of a line fills the blank', async () => {
+    const editor = await openDocument('the sky is |');
+    await acceptGhost(editor, 'cloze.suggestAtCursor', 'the sky is blue');
+  });
+
+  test('Alt+\\ in a gap between two words puts the word between them', async () => {
+    const editor = await openDocument('the cat drinks | .');
+    await acceptGhost(editor, 'cloze.suggestAtCursor', 'the cat drinks milk .');
+  });
+
+  test('Insert Blank at the end of a word adds the word after it, with a space', async () => {
+    const editor = await openDocument('i like to drink| .');
+    await acceptGhost(editor, 'cloze.insertBlank', 'i like to drink tea .');
+  });
+
+  test('Suggest Word in a gap lists words for the blank and inserts the pick', async () => {
+    const editor = await openDocument('the grass is |');
+    const picking = vscode.commands.executeCommand('cloze.suggestWord');
+    await sleep(1500);
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await picking;
+    await waitFor(() => editor.document.getText() === 'the grass is green', { message: 'the pick to go in', timeoutMs: 10_000 });
+  });
+
+  test('Alt+\\ in the middle of a word selects it and replaces it with the pick, in one undo step', async () => {
+    const editor = await openDocument('the grass is w|et .');
+    const picking = vscode.commands.executeCommand('cloze.suggestAtCursor');
+    await waitFor(() => editor.document.getText(editor.selection) === 'wet', { message: 'the word to be selected', timeoutMs: 5_000 });
+    await sleep(1500);
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await picking;
+    await waitFor(() => editor.document.getText() === 'the grass is green .', { message: 'the pick to replace the word', timeoutMs: 10_000 });
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), 'the grass is wet .');
+  });
+
+  test('Escape after Alt+\\ on a word changes nothing and puts the cursor back', async () => {
+    const editor = await openDocument('the sky is da|rk .');
+    const escaping = vscode.commands.executeCommand('cloze.suggestAtCursor');
+    await sleep(1500);
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    await escaping;
+    assert.equal(editor.document.getText(), 'the sky is dark .');
+    assert.ok(editor.selection.isEmpty && editor.selection.active.character === 13, JSON.stringify(editor.selection));
+  });
+});
