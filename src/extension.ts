@@ -8,7 +8,7 @@ import { registerHover } from './editor/hover';
 import { BlankRequest, registerInlineCompletions } from './editor/inline-completions';
 import { ModelManager, registerModelCommands } from './editor/model-commands';
 import { registerReplaceRange } from './editor/replace-range';
-import { SettingsWatcher } from './editor/settings-watcher';
+import { migrateSettings, SettingsWatcher } from './editor/settings-watcher';
 import { cacheDirs, graphCacheDir } from './models/cache-dirs';
 import { registerStatusBar, SHOW_MENU_COMMAND, showMenu } from './editor/status-bar';
 import { registerSuggestAtCursor } from './editor/suggest-at-cursor';
@@ -50,10 +50,14 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('cloze.toggleHints', () =>
       vscode.workspace.getConfiguration('cloze').update('hints.enabled', !settings.current.hints.enabled, vscode.ConfigurationTarget.Global),
     ),
+    vscode.commands.registerCommand('cloze.toggleHover', () =>
+      vscode.workspace.getConfiguration('cloze').update('hover', settings.current.hover === 'off' ? 'masks and hints' : 'off', vscode.ConfigurationTarget.Global),
+    ),
     vscode.commands.registerCommand('cloze.toggleEnable', () =>
       vscode.workspace.getConfiguration('cloze').update('enable', !settings.current.enable, vscode.ConfigurationTarget.Global),
     ),
   );
+  void migrateSettings(log);
   log.info(`Cloze activated (VS Code ${vscode.version})`);
 }
 

@@ -3,19 +3,22 @@ import type { EngineHost } from './engine-host';
 import { escapeMarkdown, percent } from './format';
 import { REPLACE_RANGE_COMMAND, replaceLink } from './replace-range';
 import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
-import { maskAt, masksAround, wordAt } from './targets';
+import { HINT_CODE, HINT_SOURCE } from './hints';
+import type { ClozeSettings } from './settings';
+import { maskAt, masksAround, type Target, wordAt } from './targets';
 
 /**
- * Hovering a word (or a mask token) shows BERT's alternatives with their
- * probabilities, each a one-click replace link. The Markdown is trusted for
- * our replace command only, and every piece of document text is escaped.
+ * Hovering a mask token or a word the unlikely-word hints marked (or, with
+ * `cloze.hover` set to `every word`, any word) shows BERT's alternatives with
+ * their probabilities, each a one-click replace link. The Markdown is trusted
+ * for our replace command only, and every piece of document text is escaped.
  */
 export function registerHover(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): vscode.Disposable {
   const provider: vscode.HoverProvider = {
     async provideHover(document, position, token) {
       const current = settings.current;
-      if (!current.hover.enabled || !isEnabledFor(current, document) || isTooLarge(current, document, log)) return undefined;
-      const target = maskAt(document, position) ?? wordAt(document, position);
+      if (current.hover === 'off' || !isEnabledFor(current, document) || isTooLarge(current, document, log)) return undefined;
+      const target = hoverTarget(document, position, current.hover);
       if (!target) return undefined;
       const masks = masksAround(document, target);
       const index = masks.findIndex((m) => m.range.isEqual(target.range));
@@ -41,6 +44,18 @@ export function registerHover(host: EngineHost, settings: SettingsWatcher, log: 
     },
   };
   return vscode.languages.registerHoverProvider({ pattern: '**' }, provider);
+}
+
+/** What a hover at `position` is about under `mode`: a mask token, else a word (every word, or one the hints marked). */
+function hoverTarget(document: vscode.TextDocument, position: vscode.Position, mode: ClozeSettings['hover']): Target | undefined {
+  const mask = maskAt(document, position);
+  if (mask || mode === 'off') return mask;
+  const word = wordAt(document, position);
+  if (!word || mode === 'every word') return word;
+  const marked = vscode.languages
+    .getDiagnostics(document.uri)
+    .some((d) => d.source === HINT_SOURCE && (typeof d.code === 'object' ? d.code.value : d.code) === HINT_CODE && d.range.intersection(word.range) !== undefined);
+  return marked ? word : undefined;
 }
 
 /** A link title sits inside double quotes. */

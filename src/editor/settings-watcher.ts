@@ -47,3 +47,30 @@ export function isTooLarge(settings: ClozeSettings, document: vscode.TextDocumen
 }
 
 const toldTooLarge = new WeakSet<vscode.TextDocument>();
+
+/**
+ * Moves a value of the old `cloze.hover.enabled` to `cloze.hover` (false →
+ * `off`; true is the new default and needs no value), in each place it was
+ * set, and removes the old key. The reader understands the old key too, so
+ * a failed write changes nothing the user sees.
+ */
+export async function migrateSettings(log: vscode.LogOutputChannel): Promise<void> {
+  const config = vscode.workspace.getConfiguration('cloze');
+  const old = config.inspect<unknown>('hover.enabled');
+  if (!old) return;
+  const places: [unknown, vscode.ConfigurationTarget][] = [
+    [old.globalValue, vscode.ConfigurationTarget.Global],
+    [old.workspaceValue, vscode.ConfigurationTarget.Workspace],
+    [old.workspaceFolderValue, vscode.ConfigurationTarget.WorkspaceFolder],
+  ];
+  for (const [value, target] of places) {
+    if (value === undefined) continue;
+    try {
+      if (value === false) await config.update('hover', 'off', target);
+      await config.update('hover.enabled', undefined, target);
+      log.info(`Moved cloze.hover.enabled (${String(value)}) to cloze.hover`);
+    } catch (error) {
+      log.warn(`Could not move cloze.hover.enabled to cloze.hover: ${(error as Error).message}`);
+    }
+  }
+}

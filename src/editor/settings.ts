@@ -20,7 +20,14 @@ export interface ClozeSettings {
     /** Milliseconds to wait after typing before an automatic suggestion, 0–2000. @default 150 */
     debounceMs: number;
   };
-  hover: { enabled: boolean };
+  /**
+   * Which words show a hover of alternatives: `masks and hints` (a typed mask,
+   * a word the unlikely-word hints marked), `every word`, or `off`. Suggest
+   * Word and Alt+\ still ask about any word. Read from the old
+   * `cloze.hover.enabled` (false → `off`) when only that is set.
+   * @default "masks and hints"
+   */
+  hover: HoverMode;
   /** Candidates per suggestion, 1–50. @default 5 */
   topK: number;
   /** Candidates below this probability are not shown, 0–1. @default 0 */
@@ -66,6 +73,12 @@ export interface ClozeSettings {
   };
 }
 
+/** Keys the reader still reads for their old values, no longer contributed (see `migrateSettings`). */
+export const LEGACY_SETTINGS: readonly string[] = ['hover.enabled'];
+
+export const HOVER_MODES = ['masks and hints', 'every word', 'off'] as const;
+export type HoverMode = (typeof HOVER_MODES)[number];
+
 export const DEFAULT_LANGUAGES = ['plaintext', 'markdown', 'latex', 'restructuredtext', 'git-commit'];
 
 /**
@@ -86,7 +99,7 @@ export function readSettings(config: ConfigurationLike): ClozeSettings {
       enabled: bool(config.get('inline.enabled'), true),
       debounceMs: int(config.get('inline.debounceMs'), 150, 0, 2000),
     },
-    hover: { enabled: bool(config.get('hover.enabled'), true) },
+    hover: hoverMode(config),
     topK: int(config.get('topK'), 5, 1, 50),
     minScore: num(config.get('minScore'), 0, 0, 1),
     maxContextTokens: int(config.get('maxContextTokens'), 128, 16, 512),
@@ -107,6 +120,18 @@ export function readSettings(config: ConfigurationLike): ClozeSettings {
       ignore: stringList(config.get('hints.ignore'), []).map((w) => w.trim().toLowerCase()).filter((w) => w.length > 0),
     },
   };
+}
+
+/**
+ * `cloze.hover`; a value written by an older version as `cloze.hover.enabled`
+ * reads as `off` (false) or the default (true). VS Code nests dotted keys, so
+ * the old key may also come back as `cloze.hover = { enabled }`.
+ */
+function hoverMode(config: ConfigurationLike): HoverMode {
+  const value = config.get<unknown>('hover');
+  if (typeof value === 'string') return oneOf(value, HOVER_MODES, 'masks and hints');
+  const old = typeof value === 'object' && value !== null && 'enabled' in value ? (value as { enabled: unknown }).enabled : config.get<unknown>('hover.enabled');
+  return old === false ? 'off' : 'masks and hints';
 }
 
 function bool(value: unknown, fallback: boolean): boolean {

@@ -47,6 +47,11 @@ export async function showMenu(settings: SettingsWatcher): Promise<void> {
       label: settings.current.hints.enabled ? `$(eye-closed) ${vscode.l10n.t('Turn Unlikely-Word Hints Off')}` : `$(eye) ${vscode.l10n.t('Turn Unlikely-Word Hints On')}`,
       command: 'cloze.toggleHints',
     },
+    {
+      label: settings.current.hover === 'off' ? `$(comment) ${vscode.l10n.t('Turn Hover On')}` : `$(comment-discussion) ${vscode.l10n.t('Turn Hover Off')}`,
+      description: settings.current.hover === 'off' ? undefined : vscode.l10n.t('now: {0}', settings.current.hover),
+      command: 'cloze.toggleHover',
+    },
     { label: `$(package) ${vscode.l10n.t('Select Model…')}`, command: 'cloze.selectModel' },
     { label: `$(output) ${vscode.l10n.t('Show Log')}`, command: 'cloze.showLog' },
     { label: enabled ? `$(circle-slash) ${vscode.l10n.t('Disable Cloze')}` : `$(check) ${vscode.l10n.t('Enable Cloze')}`, command: 'cloze.toggleEnable' },

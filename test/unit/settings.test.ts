@@ -52,3 +52,13 @@ test('reads whole words and the hints, off by default, with bounded thresholds',
   assert.deepEqual(s.hints, { enabled: true, minRatio: 1, minScore: 1, similarOnly: true, cpuBudget: 1, ignore: ['then'] });
   assert.equal(readSettings(stub({ wholeWords: 'always' })).wholeWords, 'always');
 });
+
+test('cloze.hover: masks and hints by default, and the old cloze.hover.enabled read as off or the default', () => {
+  assert.equal(readSettings(stub({})).hover, 'masks and hints');
+  assert.equal(readSettings(stub({ hover: 'every word' })).hover, 'every word');
+  assert.equal(readSettings(stub({ hover: 'sometimes' })).hover, 'masks and hints');
+  assert.equal(readSettings(stub({ 'hover.enabled': false })).hover, 'off');
+  assert.equal(readSettings(stub({ 'hover.enabled': true })).hover, 'masks and hints');
+  // VS Code nests dotted keys: the old key can come back as an object.
+  assert.equal(readSettings(stub({ hover: { enabled: false } })).hover, 'off');
+});

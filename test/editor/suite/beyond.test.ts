@@ -4,7 +4,7 @@ import { openDocument, sleep, useTinyModelSuite, waitFor } from './helpers';
 
 suite('Cloze beyond fill-mask', function () {
   this.timeout(60_000);
-  const set = useTinyModelSuite();
+  const set = useTinyModelSuite({ 'cloze.hover': 'every word' });
 
   test('Fill All Masks fills the paragraph jointly in one undo step', async () => {
     const editor = await openDocument('red sweet [MASK] [MASK]| .\n\nthe sky is [MASK] .');

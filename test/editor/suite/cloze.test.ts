@@ -27,7 +27,7 @@ function hoverText(hovers: vscode.Hover[]): string {
 
 suite('Cloze in the editor', function () {
   this.timeout(60_000);
-  const set = useTinyModelSuite({ 'cloze.inline.debounceMs': 0 });
+  const set = useTinyModelSuite({ 'cloze.inline.debounceMs': 0, 'cloze.hover': 'every word' });
 
   test('every contributed command has a handler', async () => {
     const registered = new Set(await vscode.commands.getCommands(true));

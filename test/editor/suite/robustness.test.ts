@@ -126,7 +126,7 @@ function modelCopy(): string {
 
 suite('Robustness', function () {
   this.timeout(90_000);
-  const set = useTinyModelSuite({ 'cloze.inline.debounceMs': 0 });
+  const set = useTinyModelSuite({ 'cloze.inline.debounceMs': 0, 'cloze.hover': 'every word' });
   const temporary: string[] = [];
   suiteTeardown(() => {
     for (const dir of temporary) fs.rmSync(dir, { recursive: true, force: true });

@@ -67,3 +67,30 @@ suite('Writer first: blanks without [MASK], replacing a word', function () {
     assert.ok(editor.selection.isEmpty && editor.selection.active.character === 13, JSON.stringify(editor.selection));
   });
 });
+
+suite('Writer first: a quieter hover', function () {
+  this.timeout(60_000);
+  const set = useTinyModelSuite({ 'cloze.hints.enabled': true, 'cloze.hints.cpuBudget': 100 });
+  const clozeHover = async (document: vscode.TextDocument, position: vscode.Position): Promise<string | undefined> => {
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, position);
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    return /\*\*Cloze\*\*/.test(text) ? text : undefined;
+  };
+
+  test('by default a plain word has no hover; a [MASK] and a word the hints marked have one', async () => {
+    const editor = await openDocument('we love there house .\n\nthe sky is [MASK] .');
+    const { document } = editor;
+    assert.equal(await clozeHover(document, new vscode.Position(2, 5)), undefined, 'no hover on "sky"');
+    assert.match((await clozeHover(document, new vscode.Position(2, 13))) ?? '', /blue/);
+    await waitFor(() => vscode.languages.getDiagnostics(document.uri).some((d) => d.source === 'Cloze'), { message: 'the hint on "there"', timeoutMs: 30_000 });
+    assert.match((await clozeHover(document, new vscode.Position(0, 10))) ?? '', /their/);
+  });
+
+  test('every word: any word has a hover; off: not even a [MASK]', async () => {
+    const editor = await openDocument('the sky is [MASK] .');
+    await set('cloze.hover', 'every word');
+    assert.ok(await clozeHover(editor.document, new vscode.Position(0, 5)), 'a hover on "sky"');
+    await set('cloze.hover', 'off');
+    assert.equal(await clozeHover(editor.document, new vscode.Position(0, 13)), undefined);
+  });
+});
