@@ -1,4 +1,5 @@
-import { findMaskTokens, type MaskResult } from '../engine';
+import { DEFAULT_ALTERNATIVES, findMaskTokens, type MaskResult } from '../engine';
+import { wordsOf } from '../text/words';
 import { columns } from './columns';
 import { type CommandArgs, type CommandContext, commandEngine, EXIT, integerOption, readCommandText, stringOption, UsageError } from './command';
 import { commandModel } from './download-command';
@@ -12,7 +13,8 @@ import { commandModel } from './download-command';
  * `--independent` asks for the pipeline's behaviour. `--targets` prints each
  * target word's score instead; `--whole-words` adds words of several pieces;
  * `--pair` takes a second sentence (a BERT sentence pair); `--at` inserts a
- * blank at an offset (or the end) of the text.
+ * blank at an offset (or the end) of the text; `--replace` asks for
+ * alternatives to a word, `--alternatives meaning` for ones that keep its meaning.
  */
 export async function fillCommand(args: CommandArgs, context: CommandContext): Promise<number> {
   const { positionals, values } = args;
@@ -26,6 +28,8 @@ export async function fillCommand(args: CommandArgs, context: CommandContext): P
   const maxTokens = integerOption(args, 'max-tokens', 128);
   const targets = targetsOption(stringOption(args, 'targets'));
   const json = values.json === true;
+  const alternatives = stringOption(args, 'alternatives') ?? DEFAULT_ALTERNATIVES;
+  if (alternatives !== 'fit' && alternatives !== 'meaning') throw new UsageError(`Expected --alternatives to be fit or meaning, got \`${alternatives}\``);
   const engine = commandEngine(await commandModel(args, context), args, context);
   try {
     const info = await engine.load();
@@ -37,6 +41,13 @@ export async function fillCommand(args: CommandArgs, context: CommandContext): P
         throw new UsageError(`Expected --at to be an offset from 0 to ${text.length} (the text's length) or \`end\`, got \`${at}\``);
       }
       masks.push({ start: offset, end: offset });
+      masks.sort((a, b) => a.start - b.start || a.end - b.end);
+    }
+    const replace = stringOption(args, 'replace');
+    if (replace !== undefined) {
+      const word = wordsOf(text).find((w) => text.slice(w.start, w.end) === replace);
+      if (!word) throw new UsageError(`Expected --replace to name a whole word of the text, got \`${replace}\``);
+      masks.push(word);
       masks.sort((a, b) => a.start - b.start || a.end - b.end);
     }
     const pair = values.pair ? { text: positionals[1], masks: findMaskTokens(positionals[1], info.maskToken) } : undefined;
@@ -54,7 +65,7 @@ export async function fillCommand(args: CommandArgs, context: CommandContext): P
     if (joint && wholeWords) {
       throw new UsageError('--whole-words fills one mask at a time: add --independent when the text has several masks');
     }
-    const results = await engine.fill({ text, masks, pair, topK, maxTokens, joint, wholeWords });
+    const results = await engine.fill({ text, masks, pair, topK, maxTokens, joint, wholeWords, alternatives: pair ? undefined : alternatives });
     if (joint) {
       context.stdout.write(json ? formatJointJson(results) : formatJoint(results));
     } else {

@@ -30,6 +30,9 @@ Commands:
     --independent      several masks: predict each on its own (the pipeline); by default they
                        are filled jointly, most confident first, each seeing the earlier words
     --whole-words      also propose words of 2-3 vocabulary pieces (score: mean per piece)
+    --alternatives fit|meaning  for a word to replace: what fits the gap (default) or what keeps
+                       its meaning too (the sentence with the word is read first, as a pair)
+    --replace WORD     propose alternatives to the first WORD of TEXT (a whole word)
     --at OFFSET|end    fill a blank inserted at this character offset of TEXT (or its end),
                        the text on both sides as it is: cloze fill "The weather today is " --at end
     --targets A,B,C    print the score of each of these words at each mask instead
@@ -63,6 +66,8 @@ const OPTIONS = {
   independent: { type: 'boolean', default: false },
   'whole-words': { type: 'boolean', default: false },
   at: { type: 'string' },
+  alternatives: { type: 'string' },
+  replace: { type: 'string' },
   targets: { type: 'string' },
   pair: { type: 'boolean', default: false },
   'cache-dir': { type: 'string' },
@@ -77,7 +82,7 @@ const MODEL_OPTIONS: readonly OptionName[] = ['model', 'cache-dir', 'quiet', 'th
 
 /** Each command, and the options it takes besides `--help` and `--verbose`. */
 const COMMANDS: Record<string, { run: Command; options: readonly OptionName[] }> = {
-  fill: { run: fillCommand, options: [...MODEL_OPTIONS, 'file', 'top-k', 'max-tokens', 'json', 'independent', 'whole-words', 'at', 'targets', 'pair'] },
+  fill: { run: fillCommand, options: [...MODEL_OPTIONS, 'file', 'top-k', 'max-tokens', 'json', 'independent', 'whole-words', 'at', 'replace', 'alternatives', 'targets', 'pair'] },
   embed: { run: embedCommand, options: [...MODEL_OPTIONS, 'file', 'json'] },
   models: { run: modelsCommand, options: ['cache-dir', 'json'] },
   download: { run: downloadCommand, options: ['cache-dir', 'quiet'] },

@@ -167,7 +167,7 @@ export class EngineHost implements vscode.Disposable {
       let results: MaskResult[];
       try {
         results = await engine.fill(
-          { text, masks: spans, topK: topK ?? settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words', wholeWords: wholeWordsFor(settings, document, ranges), ...options },
+          { text, masks: spans, topK: topK ?? settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words', wholeWords: wholeWordsFor(settings, document, ranges), alternatives: settings.alternatives, ...options },
           { caller, signal: abort.signal },
         );
       } catch (error) {

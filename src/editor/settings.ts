@@ -3,6 +3,7 @@
  * clamped here, so the rest of the extension never sees a bad one.
  */
 
+import { type Alternatives, DEFAULT_ALTERNATIVES } from '../engine';
 import { DEFAULT_HINT_THRESHOLDS } from '../text/unlikely-word';
 
 /** The subset of `vscode.WorkspaceConfiguration` the reader needs (a plain stub works in tests). */
@@ -57,6 +58,12 @@ export interface ClozeSettings {
    * replacing a word, `always` for typed masks too, `off` never. @default "words"
    */
   wholeWords: 'off' | 'words' | 'always';
+  /**
+   * Alternatives to a word (hover, Suggest Word, Alt+\ on a word, Compare
+   * Words): `fit` (what fits the gap) or `meaning` (what keeps the word's
+   * meaning); see `FillRequest.alternatives`. @default DEFAULT_ALTERNATIVES
+   */
+  alternatives: Alternatives;
   /** Unlikely-word hints (off by default); see `src/editor/hints.ts`. */
   hints: {
     enabled: boolean;
@@ -111,6 +118,7 @@ export function readSettings(config: ConfigurationLike): ClozeSettings {
     offline: bool(config.get('offline'), false),
     maxFileSize: int(config.get('maxFileSize'), DEFAULT_MAX_FILE_SIZE, 0, 1_000_000_000),
     wholeWords: oneOf(config.get('wholeWords'), ['off', 'words', 'always'] as const, 'words'),
+    alternatives: oneOf(config.get('alternatives'), ['fit', 'meaning'] as const, DEFAULT_ALTERNATIVES),
     hints: {
       enabled: bool(config.get('hints.enabled'), false),
       minRatio: num(config.get('hints.minRatio'), DEFAULT_HINT_THRESHOLDS.minRatio, 1, 1_000_000),

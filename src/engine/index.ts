@@ -9,6 +9,6 @@ export { CancelledError, isCancellation, ModelError, type ModelErrorCode, Runtim
 export { LruCache } from './lru-cache';
 export { MODEL_FILE_CANDIDATES } from './model-file';
 export type * from './types';
-export { silentLogger } from './types';
+export { DEFAULT_ALTERNATIVES, silentLogger } from './types';
 export type { Embedding } from './worker/embed';
 export { findMaskTokens } from './window/mask-window';

@@ -97,6 +97,15 @@ export interface MaskResult {
   segment?: 0 | 1;
 }
 
+/** What alternatives to a replaced word are; see {@link FillRequest.alternatives}. */
+export type Alternatives = 'fit' | 'meaning';
+
+/**
+ * The default of {@link FillRequest.alternatives}, and of the editor's
+ * `cloze.alternatives` and the CLI's `--alternatives`: the one place to change it.
+ */
+export const DEFAULT_ALTERNATIVES: Alternatives = 'fit';
+
 /** What `Engine.fill` is asked for. */
 export interface FillRequest {
   /** The document text, or any slice of it (offsets in `masks` are into this string). */
@@ -156,6 +165,18 @@ export interface FillRequest {
    * `wholeWords`. @default false
    */
   joint?: boolean;
+  /**
+   * What alternatives to a replaced word are: `fit` ranks what fits the gap
+   * (the word itself unseen, so an antonym often wins: `a big house` →
+   * `small`); `meaning` gives the model the original sentence first, as a
+   * BERT sentence pair (`[CLS] text [SEP] text with the word masked [SEP]`,
+   * LSBert's input), so that what keeps the word's meaning ranks higher
+   * (`large`). Same cost: one forward pass, on about twice the tokens (each
+   * sentence gets half of `maxTokens`). `sequence` then shows both sentences.
+   * Typed masks and blanks have no word to keep: `fit` either way. Not with `pair`.
+   * @default {@link DEFAULT_ALTERNATIVES}
+   */
+  alternatives?: Alternatives;
   /**
    * A BERT sentence pair: `text` is the first sentence and this the second;
    * the model reads `[CLS] text [SEP] pair.text [SEP]` with segment ids 0 then

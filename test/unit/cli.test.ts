@@ -80,6 +80,18 @@ describe('cloze fill', { skip: !fs.existsSync(CLI) && 'run `npm run build` first
     assert.match(bad.stderr, /--at to be an offset from 0 to 7.*`99`/);
   });
 
+  test('--replace asks for alternatives to a word; --alternatives meaning keeps its meaning', async () => {
+    const MEANING = path.join(__dirname, '../fixtures/models/tiny-meaning');
+    const fit = await cloze(['fill', 'a big car .', '--replace', 'big', '--model', MEANING, '--top-k', '1', '--json']);
+    assert.equal(fit.code, 0, fit.stderr);
+    assert.equal(JSON.parse(fit.stdout)[0].token_str, 'small');
+    const meaning = await cloze(['fill', 'a big car .', '--replace', 'big', '--alternatives', 'meaning', '--model', MEANING, '--top-k', '1', '--json']);
+    assert.equal(JSON.parse(meaning.stdout)[0].token_str, 'large');
+    const bad = await cloze(['fill', 'a big car .', '--replace', 'big', '--alternatives', 'synonyms', '--model', MEANING]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--alternatives to be fit or meaning, got `synonyms`/);
+  });
+
   test('rejects a bad --top-k with the offending value', async () => {
     const { code, stderr } = await cloze(['fill', 'a [MASK]', '--model', TINY, '--top-k', '0']);
     assert.equal(code, 2);

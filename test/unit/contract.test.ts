@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { LEGACY_SETTINGS, readSettings } from '../../src/editor/settings';
+import { DEFAULT_ALTERNATIVES } from '../../src/engine';
 
 const manifest = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
 // User-facing manifest strings are `%key%` references into package.nls.json.
@@ -16,6 +17,11 @@ test('every contributed setting is read by the settings reader, and nothing else
   const contributed = Object.keys(manifest.contributes.configuration.properties).map((k) => k.replace(/^cloze\./, ''));
   assert.deepEqual([...requested].filter((k) => !LEGACY_SETTINGS.includes(k)).sort(), contributed.sort());
   for (const old of LEGACY_SETTINGS) assert.ok(!contributed.includes(old), `${old} is legacy and no longer contributed`);
+});
+
+test('cloze.alternatives defaults to the engine\'s one default', () => {
+  assert.equal(manifest.contributes.configuration.properties['cloze.alternatives'].default, DEFAULT_ALTERNATIVES);
+  assert.equal(readSettings({ get: () => undefined }).alternatives, DEFAULT_ALTERNATIVES);
 });
 
 test('every contributed setting has a default and a description', () => {

@@ -5,7 +5,7 @@ import { buildPairWindow } from '../window/pair-window';
 import { buildWindow, type MaskWindow } from '../window/mask-window';
 import type { MaskedLm } from './masked-lm';
 import { matchCase, rankSuggestions } from '../decode/rank-suggestions';
-import type { FillRequest, MaskResult, ModelInfo, Suggestion, TargetScore } from '../types';
+import { DEFAULT_ALTERNATIVES, type FillRequest, type MaskResult, type ModelInfo, type Suggestion, type TargetScore } from '../types';
 import { meanLogProb, scorePieces, searchWholeWords, type WholeWordSearch } from '../decode/whole-words';
 import type { CheckRequest, CheckResult } from '../types';
 import { checkWords } from './word-check';
@@ -65,15 +65,25 @@ export class FillMask {
     }
     const tokenizer = this.lm.tokenizer;
     const windowOptions = { maxTokens: Math.min(maxTokens, this.lm.config.maxPositions), maskToken: request.maskToken };
-    const pair = request.pair === undefined ? undefined : buildPairWindow(
-      { text: request.text, masks: request.masks },
-      { text: request.pair.text, masks: request.pair.masks ?? [] },
-      tokenizer,
-      windowOptions,
-    );
-    const window = pair ?? buildWindow(request.text, request.masks, tokenizer, windowOptions);
-    const results = await this.fillWindow(window, request, topK);
-    return pair ? results.map((r, i) => ({ ...r, segment: pair.maskSegments[i] })) : results;
+    const alternatives = request.alternatives ?? DEFAULT_ALTERNATIVES;
+    if (alternatives !== 'fit' && alternatives !== 'meaning') {
+      throw new TypeError(`Expected \`alternatives\` to be 'fit' or 'meaning', got \`${String(alternatives)}\``);
+    }
+    if (request.pair !== undefined) {
+      const pair = buildPairWindow({ text: request.text, masks: request.masks }, { text: request.pair.text, masks: request.pair.masks ?? [] }, tokenizer, windowOptions);
+      const results = await this.fillWindow(pair, request, topK);
+      return results.map((r, i) => ({ ...r, segment: pair.maskSegments[i] }));
+    }
+    // Alternatives that keep the meaning (LSBert's input): the original
+    // sentence first, then the sentence with its word masked, as a BERT pair,
+    // so that the model reads the word it is replacing. One forward pass, as
+    // for `fit`; masks and blanks have no word to keep and are filled as usual.
+    const marker = request.maskToken ?? tokenizer.maskToken;
+    const replacesWord = Array.isArray(request.masks) && request.masks.some((m) => m?.end > m?.start && request.text.slice(m.start, m.end) !== marker);
+    const window = alternatives === 'meaning' && replacesWord
+      ? buildPairWindow({ text: request.text, masks: [] }, { text: request.text, masks: request.masks }, tokenizer, windowOptions)
+      : buildWindow(request.text, request.masks, tokenizer, windowOptions);
+    return this.fillWindow(window, request, topK);
   }
 
   private async fillWindow(window: MaskWindow, request: FillRequest, topK: number): Promise<MaskResult[]> {
