@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { openDocument, sleep, useTinyModelSuite, waitFor } from './helpers';
+import * as path from 'node:path';
+import { openDocument, sleep, tinyModelPath, useTinyModelSuite, waitFor } from './helpers';
 
 /** Runs `command`, then accepts ghost text until the document reads `expected`. */
 async function acceptGhost(editor: vscode.TextEditor, command: string, expected: string): Promise<void> {
@@ -92,5 +93,29 @@ suite('Writer first: a quieter hover', function () {
     assert.ok(await clozeHover(editor.document, new vscode.Position(0, 5)), 'a hover on "sky"');
     await set('cloze.hover', 'off');
     assert.equal(await clozeHover(editor.document, new vscode.Position(0, 13)), undefined);
+  });
+});
+
+suite('Writer first: alternatives that keep the meaning', function () {
+  this.timeout(60_000);
+  const set = useTinyModelSuite({ 'cloze.hover': 'every word' });
+
+  test('on planted synonyms: fit puts the antonym first, meaning the synonym (hover and Suggest Word)', async () => {
+    await set('cloze.modelPath', path.join(path.dirname(tinyModelPath()), 'tiny-meaning'));
+    const editor = await openDocument('a b|ig car .');
+    const first = async () => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(0, 3));
+      const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      return /^- \[([^\]]+)\]/m.exec(text)?.[1];
+    };
+    await set('cloze.alternatives', 'fit');
+    assert.equal(await waitFor(first, { message: 'a hover', timeoutMs: 20_000 }), 'small');
+    await set('cloze.alternatives', 'meaning');
+    assert.equal(await first(), 'large');
+    const picking = vscode.commands.executeCommand('cloze.suggestAtCursor');
+    await sleep(1500);
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    await picking;
+    await waitFor(() => editor.document.getText() === 'a large car .', { message: 'the synonym to replace the word', timeoutMs: 10_000 });
   });
 });
