@@ -9,6 +9,8 @@
 import { performance } from 'node:perf_hooks';
 import { Engine } from '../../src/engine/engine';
 import type { Logger } from '../../src/engine/types';
+import { FillMask } from '../../src/engine/worker/fill-mask';
+import { MaskedLm } from '../../src/engine/worker/masked-lm';
 import { checkableWords } from '../../src/text/hint-words';
 import { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 import { loadPeerFillMask } from '../helpers/transformers-peer';
@@ -33,6 +35,7 @@ export type ChildCommand =
   | { cmd: 'peak' }
   | { cmd: 'overhead'; window: number; calls: number }
   | { cmd: 'hints'; runs: number }
+  | { cmd: 'wholeWords'; window: number; runs: number }
   | { cmd: 'exit' };
 
 export interface LoadReply {
@@ -66,6 +69,22 @@ export interface HintsReply {
 }
 
 /** A paragraph of 40 words that the unlikely-word hints check (all of them one vocabulary piece in bert-base-uncased). */
+export interface WholeWordsReply {
+  window: number;
+  runs: number;
+  /** The plain fill of a word (one forward pass), ms. */
+  plainP50: number;
+  plainP95: number;
+  /** Forward passes (batched `run`s) the whole-word step adds, per request (the largest seen). */
+  wholePasses: number;
+  /** What the whole-word step adds to the plain fill, ms. */
+  wholeExtraP50: number;
+  wholeExtraP95: number;
+  /** The same fill with `alternatives: 'meaning'` (a sentence pair, one pass), ms. */
+  meaningP50: number;
+  meaningP95: number;
+}
+
 export const HINTS_PARAGRAPH =
   'When the team moved into the new office, nobody expected the coffee machine to become the center of every decision. ' +
   'Meetings started there, arguments ended there, and most of the good ideas we had were written on napkins beside it.';
@@ -180,6 +199,8 @@ async function main(): Promise<void> {
         times.sort((x, y) => x - y);
         return { words: words.length, checked, tokens: tokenizer.encode(HINTS_PARAGRAPH).length, p50: quantile(times, 0.5), p95: quantile(times, 0.95) } satisfies HintsReply;
       }
+      case 'wholeWords':
+        return wholeWordsCost(options, logger, command.window, command.runs, next);
       case 'exit':
         await engine?.dispose();
         return null;
@@ -222,6 +243,67 @@ async function overhead(engine: Engine, window: number, calls: number, next: (w:
   }
   roundTrip.sort((a, b) => a - b);
   return { window, calls, engineP50: median(total), workerP50: median(worker), roundTripP50: quantile(roundTrip, 0.5), roundTripP95: quantile(roundTrip, 0.95) };
+}
+
+/**
+ * What whole words and meaning-keeping alternatives cost on top of the plain
+ * fill of a word, measured in this process on a session of its own (after
+ * the memory figures), where the forward passes can be counted: the plain
+ * fill runs first and is cached, so the whole-word request's time and passes
+ * are the whole-word step's alone.
+ */
+async function wholeWordsCost(options: ChildOptions, logger: Logger, window: number, runs: number, next: (w: number) => BenchInput): Promise<WholeWordsReply> {
+  const lm = await MaskedLm.load(options.modelDir, options.threads, logger, { graphCacheDir: options.graphCacheDir, headAtMask: options.headAtMask });
+  const fillMask = new FillMask(lm, 4);
+  const run = lm.logitsAtBatch.bind(lm);
+  let passes = 0;
+  lm.logitsAtBatch = (...args) => {
+    passes++;
+    return run(...args);
+  };
+  const plain: number[] = [];
+  const extra: number[] = [];
+  const meaning: number[] = [];
+  let wholePasses = 0;
+  try {
+    for (let i = 0; i < runs + 1; i++) {
+      const input = next(window);
+      // A word to replace, as the hover and Suggest Word ask: the mask token put back as a word.
+      const text = input.text.slice(0, input.mask.start) + 'house' + input.text.slice(input.mask.end);
+      const masks = [{ start: input.mask.start, end: input.mask.start + 'house'.length }];
+      const base = { text, masks, topK: 5, maxTokens: input.tokens, filter: 'words' as const };
+      let started = performance.now();
+      await fillMask.fill(base);
+      const plainMs = performance.now() - started;
+      passes = 0;
+      started = performance.now();
+      await fillMask.fill({ ...base, wholeWords: true });
+      const extraMs = performance.now() - started;
+      const wholeCount = passes;
+      started = performance.now();
+      await fillMask.fill({ ...base, alternatives: 'meaning' });
+      const meaningMs = performance.now() - started;
+      if (i === 0) continue; // warm-up
+      plain.push(plainMs);
+      extra.push(extraMs);
+      meaning.push(meaningMs);
+      wholePasses = Math.max(wholePasses, wholeCount);
+    }
+  } finally {
+    await lm.release();
+  }
+  const q = (values: number[], at: number) => quantile([...values].sort((a, b) => a - b), at);
+  return {
+    window,
+    runs,
+    plainP50: q(plain, 0.5),
+    plainP95: q(plain, 0.95),
+    wholePasses,
+    wholeExtraP50: q(extra, 0.5),
+    wholeExtraP95: q(extra, 0.95),
+    meaningP50: q(meaning, 0.5),
+    meaningP95: q(meaning, 0.95),
+  };
 }
 
 if (require.main === module) {

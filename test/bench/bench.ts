@@ -23,7 +23,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type HintsReply, median, quantile, type ChildOptions, type LoadReply, type OverheadReply } from './bench-child';
+import { type HintsReply, median, quantile, type ChildOptions, type LoadReply, type OverheadReply, type WholeWordsReply } from './bench-child';
 import { BenchChild } from './bench-child-process';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -78,6 +78,7 @@ interface ChildResult {
   peakRssMb: number;
   overhead?: OverheadReply;
   hints?: HintsReply;
+  wholeWords?: WholeWordsReply;
 }
 
 async function main(): Promise<void> {
@@ -105,7 +106,8 @@ async function main(): Promise<void> {
   const overheadCalls = args.quick ? 8 : 40;
   const loadSamples = args.quick ? 1 : 3;
   const overheadWindow = windows.includes(64) ? 64 : windows[windows.length - 1];
-  const inputs = Object.fromEntries(windows.map((w) => [w, 1 + rounds * (warmUp + iterations) + (w === overheadWindow ? overheadCalls : 0)]));
+  const wholeWordRuns = args.quick ? 3 : 15;
+  const inputs = Object.fromEntries(windows.map((w) => [w, 1 + rounds * (warmUp + iterations) + (w === overheadWindow ? overheadCalls + wholeWordRuns + 1 : 0)]));
   const children: BenchChild[] = [];
   const results: ChildResult[] = [];
   const firstLoads: Record<string, LoadReply> = {};
@@ -177,6 +179,11 @@ async function main(): Promise<void> {
       progress(`${child.name}: unlikely-word hints...`);
       results[i].hints = await child.send<HintsReply>({ cmd: 'hints', runs: args.quick ? 3 : 15 });
     }
+    for (const [i, child] of measured.entries()) {
+      if (results[i].impl !== 'cloze' || !results[i].headAtMask) continue;
+      progress(`${child.name}: whole words and meaning...`);
+      results[i].wholeWords = await child.send<WholeWordsReply>({ cmd: 'wholeWords', window: overheadWindow, runs: wholeWordRuns });
+    }
     for (const child of measured) await child.send({ cmd: 'exit' });
   } finally {
     for (const child of children) child.kill();
@@ -212,8 +219,9 @@ async function main(): Promise<void> {
   const baselineRssMb = Object.fromEntries(results.map((r) => [key(r), Math.round(r.load.baselineRssMb)]));
   const workerOverhead = Object.fromEntries(results.filter((r) => r.overhead).map((r) => [key(r), r.overhead!]));
   const hints = Object.fromEntries(results.filter((r) => r.hints).map((r) => [key(r), r.hints!]));
+  const wholeWords = Object.fromEntries(results.filter((r) => r.wholeWords).map((r) => [key(r), r.wholeWords!]));
 
-  const targets = args.modelDir ? [] : targetChecks(find, ratios, loadMs, peakRssMb, hints);
+  const targets = args.modelDir ? [] : targetChecks(find, ratios, loadMs, peakRssMb, hints, wholeWords);
   const output = {
     rows,
     ratios: ratios.map((r) => ({ ...r, p50: round1(r.p50 * 10) / 10, p95: round1(r.p95 * 10) / 10 })),
@@ -225,6 +233,7 @@ async function main(): Promise<void> {
     baseline_rss_mb: baselineRssMb,
     worker_overhead_ms: workerOverhead,
     hints_paragraph_ms: hints,
+    whole_words: wholeWords,
     graph: Object.fromEntries(results.filter((r) => r.impl === 'cloze').map((r) => [key(r), r.load.graph])),
     targets,
     settings: {
@@ -261,6 +270,7 @@ function targetChecks(
   loadMs: Record<string, number>,
   peakRssMb: Record<string, number>,
   hints: Record<string, HintsReply>,
+  wholeWords: Record<string, WholeWordsReply>,
 ): Target[] {
   const at64 = find('cloze', 'int8', 64);
   const ratio = (w: number) => ratios.find((r) => r.impl === 'cloze' && r.precision === 'int8' && r.window === w);
@@ -276,6 +286,7 @@ function targetChecks(
   add('engine int8 load <= 2 s (graph cached)', loadMs['cloze/int8'], (v) => v <= 2000, ' ms');
   add('engine int8 peak RSS <= 400 MB over baseline', peakRssMb['cloze/int8'], (v) => v <= 400, ' MB');
   add('hints: a 40-word paragraph checked in <= 300 ms (int8, p50)', hints['cloze/int8']?.p50, (v) => v <= 300, ' ms');
+  add('whole words: at most 1 forward pass on top of the plain fill (int8)', wholeWords['cloze/int8']?.wholePasses, (v) => v <= 1, ' pass(es)');
   return list;
 }
 
@@ -337,6 +348,14 @@ function printTables(
     console.log(table(['impl', 'precision', 'words', 'one-piece words', 'tokens', 'p50 ms', 'p95 ms', 'ms per word (p50)'], hinted.map((r) => {
       const h = r.hints!;
       return ['cloze', r.precision, h.words, h.checked, h.tokens, h.p50.toFixed(1), h.p95.toFixed(1), (h.p50 / h.words).toFixed(1)];
+    })));
+  }
+  const whole = results.filter((r) => r.wholeWords);
+  if (whole.length > 0) {
+    console.log('\nReplacing a word: the plain fill, what whole words add (multi-piece words of the word list), and meaning-keeping alternatives (a sentence pair)\n');
+    console.log(table(['impl', 'precision', 'window', 'runs', 'plain p50 ms', 'plain p95 ms', 'whole words: extra passes', 'extra p50 ms', 'extra p95 ms', 'meaning p50 ms', 'meaning p95 ms'], whole.map((r) => {
+      const w = r.wholeWords!;
+      return ['cloze', r.precision, w.window, w.runs, w.plainP50.toFixed(1), w.plainP95.toFixed(1), w.wholePasses, w.wholeExtraP50.toFixed(1), w.wholeExtraP95.toFixed(1), w.meaningP50.toFixed(1), w.meaningP95.toFixed(1)];
     })));
   }
   console.log('');
