@@ -29,7 +29,7 @@ export function registerHover(host: EngineHost, settings: SettingsWatcher, log: 
         const markdown = new vscode.MarkdownString(undefined, true);
         markdown.isTrusted = { enabledCommands: [REPLACE_RANGE_COMMAND] };
         const own = result.original ? ` ${vscode.l10n.t('(itself {0})', percent(result.original.score))}` : '';
-        markdown.appendMarkdown(`**Cloze** — ${target.isMaskToken ? vscode.l10n.t('words for the mask') : vscode.l10n.t('alternatives to “{0}”', escapeMarkdown(target.text)) + own}\n\n`);
+        markdown.appendMarkdown(`**Cloze** — ${target.isMaskToken ? vscode.l10n.t('words for the mask') : (current.alternatives === 'meaning' ? vscode.l10n.t('alternatives to “{0}” that keep its meaning', escapeMarkdown(target.text)) : vscode.l10n.t('alternatives to “{0}”', escapeMarkdown(target.text))) + own}\n\n`);
         const start = document.offsetAt(result.range.start);
         const end = document.offsetAt(result.range.end);
         for (const s of result.suggestions) {

@@ -84,7 +84,7 @@ async function pickFor(document: vscode.TextDocument, target: Target, title: str
       void vscode.window.showInformationMessage(vscode.l10n.t('Cloze: no suggestions here (Markdown code is skipped).'));
       return undefined;
     }
-    if (result.original) quickPick.placeholder = vscode.l10n.t('Replace “{0}” (itself {1})', target.text, percent(result.original.score));
+    if (result.original) quickPick.placeholder = vscode.l10n.t('Replace “{0}” with… (itself {1})', target.text, percent(result.original.score));
     quickPick.items = result.suggestions.map((s) => ({ label: s.word, description: `${bar(s.score)} ${percent(s.score)}`, word: s.word }));
     quickPick.busy = false;
     return await new Promise<string | undefined>((resolve) => {

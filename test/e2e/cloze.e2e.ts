@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Scenario } from './scenario';
-import { moveCursor, quickOpen, runCommand, screenshot, selectors, startCommand, waitForEditorText, waitForFile, waitForWorkbench, webviewContent } from './workbench';
+import { moveCursor, quickOpen, runCommand, screenshot, selectors, setWorkspaceSettings, startCommand, waitForEditorText, waitForFile, waitForWorkbench, webviewContent } from './workbench';
 
 export const scenarios: Scenario[] = [
   {
@@ -49,8 +49,9 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'hovering a word lists alternatives and a click replaces it',
+    name: 'hovering a word lists alternatives and a click replaces it (cloze.hover: every word)',
     async run({ page, server, timings }) {
+      await setWorkspaceSettings(page, server.workspace, { 'cloze.hover': 'every word' });
       await quickOpen(page, 'hover.txt', 'the dog chases the cat');
       // Show the hover as a keyboard user does (Ctrl+K Ctrl+I).
       await moveCursor(page, 'the dog chases the c');
@@ -63,6 +64,7 @@ export const scenarios: Scenario[] = [
       await screenshot(page, 'hover-alternatives');
       await hover.locator('a').filter({ hasText: /^ball$/ }).first().click();
       await waitForFile(path.join(server.workspace, 'hover.txt'), (c) => c.trim() === 'the dog chases the ball .');
+      await setWorkspaceSettings(page, server.workspace, {});
       await runCommand(page, 'View: Close All Editors');
     },
   },

@@ -6,13 +6,14 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { Scenario } from './scenario';
-import { moveCursor, quickOpen, runCommand, screenshot, selectors, startCommand, waitForFile, waitForWorkbench } from './workbench';
+import { moveCursor, quickOpen, runCommand, screenshot, selectors, setWorkspaceSettings, startCommand, waitForFile, waitForWorkbench } from './workbench';
 
 export const scenarios: Scenario[] = [
   {
-    name: 'the hover over a word proposes a word of two pieces, strawberries',
+    name: 'the hover over a word proposes a word of two pieces, strawberries (cloze.hover: every word)',
     async run({ page, server }) {
       await waitForWorkbench(page);
+      await setWorkspaceSettings(page, server.workspace, { 'cloze.hover': 'every word' });
       await quickOpen(page, 'words.txt', 'red sweet apple');
       await moveCursor(page, 'red sweet ap');
       await page.keyboard.press('Control+K');
@@ -24,6 +25,7 @@ export const scenarios: Scenario[] = [
       await screenshot(page, 'whole-words-hover');
       await link.click();
       await waitForFile(path.join(server.workspace, 'words.txt'), (c) => c.trim() === 'red sweet strawberries .');
+      await setWorkspaceSettings(page, server.workspace, {});
       await runCommand(page, 'View: Close All Editors');
     },
   },

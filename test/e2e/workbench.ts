@@ -129,3 +129,18 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file });
   return file;
 }
+
+/**
+ * Writes the workspace's `.vscode/settings.json` (replacing what was there),
+ * which the editor picks up as a user's edit, and waits a moment for it to
+ * apply. Pass `{}` to go back to the user settings.
+ */
+export async function setWorkspaceSettings(page: Page, workspace: string, settings: Record<string, unknown>): Promise<void> {
+  const file = path.join(workspace, '.vscode', 'settings.json');
+  if (Object.keys(settings).length === 0) fs.rmSync(file, { force: true });
+  else {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(settings, null, 2));
+  }
+  await page.waitForTimeout(1500);
+}
