@@ -379,20 +379,24 @@ function printTables(
  * and the rendering); it writes its timings where this reads them.
  */
 function printEditorTimings(): void {
-  const file = path.join(ROOT, 'test-results/e2e/timings.json');
+  const dir = path.join(ROOT, 'test-results/e2e');
   console.log('\nIn the editor (from the last `npm run test:e2e`, real code-server and Chromium)\n');
-  if (!fs.existsSync(file)) {
-    console.log('  no timings yet: run `npm run test:e2e`');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^timings(-.+)?\.json$/.test(f)).sort() : [];
+  if (files.length === 0) {
+    console.log('  no timings yet: run `npm run test:e2e` (and `npm run test:e2e -- --grep latency --model test/fixtures/models/bert-base-random-int8`)');
     return;
   }
-  try {
-    const record = JSON.parse(fs.readFileSync(file, 'utf8')) as { date: string; model: string; inlineDebounceMs: number; timingsMs: Record<string, number> };
-    console.log(`  ${record.date}, ${record.model} model, inline debounce ${record.inlineDebounceMs} ms:`);
-    for (const [name, ms] of Object.entries(record.timingsMs)) console.log(`  ${name}: ${ms} ms`);
-    console.log('  With bert-base, add its forward pass (the table above) to the warm figure.');
-  } catch (error) {
-    console.log(`  ${file} is unreadable: ${(error as Error).message}`);
+  for (const name of files) {
+    const file = path.join(dir, name);
+    try {
+      const record = JSON.parse(fs.readFileSync(file, 'utf8')) as { date: string; model: string; inlineDebounceMs: number; machine?: string; timingsMs: Record<string, number> };
+      console.log(`  ${record.date}, ${record.model} model, inline debounce ${record.inlineDebounceMs} ms${record.machine ? `, ${record.machine}` : ''}:`);
+      for (const [what, ms] of Object.entries(record.timingsMs)) console.log(/: samples /.test(what) ? `    ${what} ms` : `    ${what}: ${ms} ms`);
+    } catch (error) {
+      console.log(`  ${file} is unreadable: ${(error as Error).message}`);
+    }
   }
+  console.log('  On the tiny model these are the editor path alone; a bert-base-sized model adds its forward passes.');
 }
 
 function maxPositions(dir: string): number {

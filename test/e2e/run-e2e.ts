@@ -12,6 +12,7 @@
 // `code-server --install-extension`, so the test runs what users install.
 // Builds nothing; needs `npm run setup:editor` once.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -46,8 +47,15 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { grep: { type: 'string' }, vsix: { type: 'boolean' }, 'vsix-file': { type: 'string' } },
+    options: { grep: { type: 'string' }, vsix: { type: 'boolean' }, 'vsix-file': { type: 'string' }, model: { type: 'string' } },
   });
+  // --model DIR: run on that model folder with Cloze's default settings (for
+  // timings on a real-sized model); by default the planted tiny model, whose
+  // answers are known, with a short inline debounce.
+  const model = values.model === undefined ? undefined : path.resolve(values.model);
+  const settings = model
+    ? { 'cloze.modelPath': model }
+    : { 'cloze.modelPath': path.join(repoRoot, 'test/fixtures/models/tiny-planted'), 'cloze.inline.debounceMs': 50 };
   const vsix = values['vsix-file'] ?? (values.vsix ? platformVsix() : undefined);
   if (vsix) {
     if (!fs.existsSync(vsix)) {
@@ -63,7 +71,8 @@ async function main(): Promise<number> {
     }
   }
   const scenarios = await loadScenarios(values.grep);
-  fs.rmSync(screenshotDir, { recursive: true, force: true });
+  // A run on another model keeps the default run's screenshots and timings.
+  if (!model) fs.rmSync(screenshotDir, { recursive: true, force: true });
 
   let passed = 0;
   let failed = 0;
@@ -74,8 +83,7 @@ async function main(): Promise<number> {
     server = await startCodeServer({
       fixture: path.join(repoRoot, 'test/fixtures/workspace'),
       ...(vsix ? { vsix: [vsix] } : { extensions: [repoRoot] }),
-      // The generated planted model: known sentences have known answers.
-      settings: { 'cloze.modelPath': path.join(repoRoot, 'test/fixtures/models/tiny-planted'), 'cloze.inline.debounceMs': 50 },
+      settings,
     });
     const pageOpenedAt = Date.now();
     browser = await openBrowser(server.workspaceUrl(), { profileDir: path.join(server.runDir, 'chromium') });
@@ -105,7 +113,7 @@ async function main(): Promise<number> {
     }
     console.log('');
     for (const [name, ms] of ctx.timings) console.log(`  ${name}: ${ms} ms`);
-    writeTimings(ctx.timings, vsix !== undefined);
+    writeTimings(ctx.timings, vsix !== undefined, model);
     console.log(`  total: ${Date.now() - started} ms`);
     if (failed > 0) printLogs(server, browser);
   } catch (error) {
@@ -123,16 +131,20 @@ async function main(): Promise<number> {
 /** Where the last run's timings go; `npm run bench` prints them beside its own figures. */
 const TIMINGS_FILE = path.join(repoRoot, 'test-results/e2e/timings.json');
 
-function writeTimings(timings: Map<string, number>, fromVsix: boolean): void {
+/** The timings of a run: test-results/e2e/timings.json for the tiny model, timings-<model>.json for another. */
+function writeTimings(timings: Map<string, number>, fromVsix: boolean, model: string | undefined): void {
   const record = {
     date: new Date().toISOString(),
-    model: 'tiny-planted',
-    inlineDebounceMs: 50,
+    model: model ? path.basename(model) : 'tiny-planted',
+    inlineDebounceMs: model ? 150 : 50,
+    settings: model ? 'defaults' : 'cloze.inline.debounceMs 50',
+    machine: `${os.cpus().length} CPUs, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     extension: fromVsix ? 'vsix' : 'source',
     timingsMs: Object.fromEntries(timings),
   };
-  fs.mkdirSync(path.dirname(TIMINGS_FILE), { recursive: true });
-  fs.writeFileSync(TIMINGS_FILE, `${JSON.stringify(record, null, 2)}\n`);
+  const file = model ? path.join(path.dirname(TIMINGS_FILE), `timings-${path.basename(model)}.json`) : TIMINGS_FILE;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /** dist-vsix/<name>-<platform>-<arch>-<version>.vsix, what `npm run package` writes for this machine. */
