@@ -28,6 +28,12 @@ export const crops: Record<string, readonly [number, number, number, number]> = 
   'fill-all-masks': [348, 36, 520, 110],
   // The Compare Words list at the top of the window.
   'compare-words': [340, 0, 604, 165],
+  // The line with the ghost text in the gap after "the sky is ".
+  'gap-fill-ghost-text': [348, 36, 640, 100],
+  // The replacement list at the top of the window (its placeholder says what it replaces).
+  'replace-word-mid-word': [340, 0, 604, 190],
+  // The word "big" and the hover with alternatives that keep its meaning.
+  'alternatives-meaning': [348, 36, 520, 215],
   // The Explain Suggestions panel beside the editor, with the line it explains.
   'explain-suggestions': [348, 36, 932, 510],
 };

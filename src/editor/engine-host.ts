@@ -1,14 +1,18 @@
 import * as vscode from 'vscode';
 import { Engine, type EngineState, type FillRequest, isCancellation, type MaskResult, type Span, type WordCheck } from '../engine';
 import { blankSpans, markdownCodeSpans, overlapsAny } from '../text/markdown-code';
+import { PARAGRAPH_REACH_LINES } from '../text/words';
 import type { ClozeSettings } from './settings';
 import { TYPED_MASK } from './targets';
 
 /** Finds the model folder for the current settings, downloading if the user agrees; undefined when there is none. */
 export type ModelResolver = (settings: ClozeSettings) => Promise<string | undefined>;
 
-/** Lines of context taken on each side of the masks; the engine cuts further to its token window. */
-const CONTEXT_LINES = 40;
+/**
+ * Lines of context taken on each side of the masks; the engine cuts them to
+ * the paragraph (src/text/words.ts) and its token window.
+ */
+const CONTEXT_LINES = PARAGRAPH_REACH_LINES;
 
 /** One document request from an editor surface. */
 export interface DocumentFill {

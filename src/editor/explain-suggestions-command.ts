@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { checkableWords, paragraphAt } from '../text/hint-words';
+import { checkableWords } from '../text/hint-words';
+import { paragraphAt } from '../text/words';
 import { blankSpans, markdownCodeSpans } from '../text/markdown-code';
 import { unlikelyWord } from '../text/unlikely-word';
 import type { EngineHost } from './engine-host';
@@ -13,7 +14,7 @@ export const EXPLAIN_SUGGESTIONS_COMMAND = 'cloze.explainSuggestions';
 /** Quiet time after a cursor move or an edit before the panel asks the model again. */
 const DEBOUNCE_MS = 300;
 
-/** The most characters of a paragraph the heat map shows, around the cursor. */
+/** The most characters of a paragraph the heat map shows, around the cursor: a display limit (a paragraph is src/text/words.ts's; the heat map cuts a long one). */
 const MAX_PARAGRAPH_CHARS = 2000;
 
 /** The most words scored for the heat map, those nearest the cursor. */

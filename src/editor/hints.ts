@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import { isCancellation, LruCache, type Span, type Suggestion, type WordCheck } from '../engine';
 import { spelledAlike, unlikelyWord } from '../text/unlikely-word';
-import { checkableWords, paragraphsOf, sentencesOf } from '../text/hint-words';
+import { checkableWords } from '../text/hint-words';
+import { PARAGRAPH_REACH_LINES, paragraphsOf, sentencesOf } from '../text/words';
 import { delay } from './delay';
 import type { EngineHost } from './engine-host';
 import { percent } from './format';
@@ -17,7 +18,7 @@ export const IGNORE_WORD_COMMAND = 'cloze.ignoreHintWord';
 /** Milliseconds without typing or scrolling before a pass starts. */
 const IDLE_MS = 1000;
 /** Lines above and below the visible ones read to find whole paragraphs. */
-const MARGIN_LINES = 30;
+const MARGIN_LINES = PARAGRAPH_REACH_LINES;
 /** Sentences whose word scores are kept. */
 const CACHE_SENTENCES = 2000;
 /** Sentences longer than this are not checked: at this length, not prose. */

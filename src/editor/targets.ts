@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { findMaskTokens } from '../engine';
-import { isWordChar, wordAt as wordIn } from '../text/words';
+import { isWordChar, PARAGRAPH_REACH_LINES, wordAt as wordIn } from '../text/words';
 
 /**
  * What users type for a mask, whatever the model: the engine puts the model's
@@ -9,7 +9,7 @@ import { isWordChar, wordAt as wordIn } from '../text/words';
 export const TYPED_MASK = '[MASK]';
 
 /** Lines searched on each side of the cursor for the mask tokens of its paragraph. */
-const PARAGRAPH_LINES = 30;
+const PARAGRAPH_LINES = PARAGRAPH_REACH_LINES;
 
 /**
  * The most mask tokens one editor request sends: the target and the ones
@@ -38,7 +38,7 @@ export function masksOnLine(document: vscode.TextDocument, line: number): Target
   return findMaskTokens(text, TYPED_MASK).map((s) => ({ range: new vscode.Range(line, s.start, line, s.end), text: text.slice(s.start, s.end), isMaskToken: true }));
 }
 
-/** The mask tokens of the paragraph around `line` (blank lines end a paragraph). */
+/** The mask tokens of the paragraph around `line` (blank lines end a paragraph, as in src/text/words.ts). */
 export function masksInParagraph(document: vscode.TextDocument, line: number): Target[] {
   const isBlank = (l: number) => document.lineAt(l).isEmptyOrWhitespace;
   let first = line;

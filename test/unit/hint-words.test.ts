@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { checkableWords, paragraphAt, paragraphsOf, sentencesOf } from '../../src/text/hint-words';
+import { checkableWords } from '../../src/text/hint-words';
+import { paragraphAt, paragraphsOf, sentencesOf } from '../../src/text/words';
 import type { Span } from '../../src/engine/types';
 
 const texts = (text: string, spans: Span[]) => spans.map((s) => text.slice(s.start, s.end));
