@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const lm = await MaskedLm.load(dir, threads, silentLogger, { graphCacheDir: cacheDir });
   // Size 0 cache: every fill runs its forward pass.
   const fillMask = new FillMask(lm, 0);
-  const text = 'We walked along the river after dinner, talking about the books we had read that [MASK] and the places we still wanted to visit.';
+  const text = 'We walked along the river after dinner, talking about the books we had read that [MASK] and the places we still wanted to visit. The evening was warm, the water was slow and quiet, and the town behind us had already turned on its lights one window at a time, so we stayed out far longer than we had planned to.';
   const masks = findMaskTokens(text, '[MASK]');
   const two = text.replace('walked', '[MASK]');
   const ms = (n: number) => `${n.toFixed(1)} ms`;

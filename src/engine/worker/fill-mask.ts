@@ -104,15 +104,35 @@ export class FillMask {
       return results;
     }
     const results = rows.map((logits, maskIndex) => rankSuggestions(logits, { tokenizer, window, maskIndex, topK, filter }));
+    const searchWindow = wholeWords ? this.wholeWordWindow(window, request) : window;
     for (let maskIndex = 0; maskIndex < results.length; maskIndex++) {
-      if (wholeWords) results[maskIndex].suggestions = await this.mergeWholeWords(window, maskIndex, results[maskIndex].suggestions, topK, wholeWords);
+      if (wholeWords) results[maskIndex].suggestions = await this.mergeWholeWords(window, searchWindow, maskIndex, results[maskIndex].suggestions, topK, wholeWords);
       if (targets) results[maskIndex].targets = await this.scoreTargets(window, maskIndex, targets);
     }
     return results;
   }
 
-  /** The one-piece suggestions merged with multi-piece words, best mean log-probability first. */
-  private async mergeWholeWords(window: MaskWindow, maskIndex: number, single: Suggestion[], topK: number, search: WholeWordSearch): Promise<Suggestion[]> {
+  /**
+   * The window the whole-word search widens: the request's own, or for a
+   * long one the same masks with at most {@link WHOLE_WORD_TOKENS} tokens of
+   * context. Which word of several pieces fits depends on the words around
+   * it, and each of the search's rows costs about a forward pass of its length.
+   */
+  private wholeWordWindow(window: MaskWindow, request: FillRequest): MaskWindow {
+    if (window.inputIds.length <= WHOLE_WORD_TOKENS || window.tokenTypeIds.some((t) => t !== 0)) return window;
+    try {
+      return buildWindow(request.text, request.masks, this.lm.tokenizer, { maxTokens: WHOLE_WORD_TOKENS, maskToken: request.maskToken });
+    } catch {
+      return window; // masks too far apart for the shorter window
+    }
+  }
+
+  /**
+   * The one-piece suggestions merged with multi-piece words, best mean
+   * log-probability first; the words are searched in `searchWindow` (the
+   * same masks, maybe less context) and shown in `window`.
+   */
+  private async mergeWholeWords(window: MaskWindow, searchWindow: MaskWindow, maskIndex: number, single: Suggestion[], topK: number, search: WholeWordSearch): Promise<Suggestion[]> {
     const tokenizer = this.lm.tokenizer;
     const mask = window.masks[maskIndex];
     const key = (s: string): string => tokenizer.normalize(s).trim().toLowerCase();
@@ -124,7 +144,7 @@ export class FillMask {
     // A replaced word grown by pieces (`milk` → `milky`, `milks`) reads as the same word glued onto itself.
     const original = mask.isMaskToken ? undefined : key(mask.text);
     const grown = (word: string): boolean => original !== undefined && key(word).startsWith(original);
-    for (const candidate of await searchWholeWords(this.lm, window, maskIndex, search, Math.max(search.beam, topK), grown)) {
+    for (const candidate of await searchWholeWords(this.lm, searchWindow, maskIndex, search, Math.max(search.beam, topK), grown)) {
       const tokenStr = tokenizer.decode(candidate.ids).trim();
       const word = matchCase(tokenStr, caseSource, mask.sentenceStart);
       if (seen.has(key(word))) continue;
@@ -160,6 +180,9 @@ export class FillMask {
 }
 
 const MAX_TARGET_PIECES = 8;
+
+/** The most tokens of context (special tokens included) the whole-word search reads: about a sentence each side. */
+const WHOLE_WORD_TOKENS = 48;
 
 function parseWholeWords(option: FillRequest['wholeWords']): WholeWordSearch | undefined {
   if (option === undefined || option === false) return undefined;
