@@ -98,40 +98,41 @@ function sameLock(a: { info: LockInfo | undefined; mtimeMs: number }, b: { info:
   return a.mtimeMs === b.mtimeMs && a.info?.token === b.info?.token;
 }
 
+/** A takeover guard older than this was left by a waiter that died while taking over; it is cleared. */
+const GUARD_STALE_MS = 10_000;
+
 /**
  * Removes a lock judged abandoned, such that of several waiters that judged
  * it so at once, only one removes it, and never a fresh lock that another
  * waiter made meanwhile. "Check, then delete" let two waiters both delete:
- * the second deleted the first one's new lock, and both went ahead.
+ * the second deleted the first one's new lock, and both went ahead. Renaming
+ * the lock away first was no better: a waiter that judged late renamed the
+ * winner's fresh lock, and a third waiter then made its own.
  *
- * The waiter that first renames the lock file to a name of its own has it
- * (a rename of one file succeeds once); it then checks that what it took is
- * the lock it judged, and puts back anything else.
+ * So a takeover needs a guard: the waiter that creates `<lock>.takeover`
+ * (exclusively) looks again, and removes the lock only if it is still the
+ * one it judged abandoned. Nobody else removes someone else's lock, and a
+ * fresh lock can only be made once the abandoned one is gone.
  * @returns true when this caller removed the lock; false when another one did or will.
  */
 async function removeStaleLock(lockPath: string, judged: { info: LockInfo | undefined; mtimeMs: number }): Promise<boolean> {
-  const taken = `${lockPath}.stale-${randomUUID()}`;
+  const guard = `${lockPath}.takeover`;
   try {
-    await fsp.rename(lockPath, taken);
+    await fsp.writeFile(guard, String(process.pid), { flag: 'wx' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const stat = await fsp.stat(guard).catch(() => undefined);
+    if (stat && Date.now() - stat.mtimeMs > GUARD_STALE_MS) await fsp.rm(guard, { force: true });
+    return false;
   }
-  const got = await readLock(taken);
-  if (got === undefined || sameLock(got, judged)) {
-    await fsp.rm(taken, { force: true });
-    return true;
-  }
-  // Taken from a waiter that had just made a fresh lock: give it back unless
-  // yet another lock took its place (link, unlike rename, never replaces).
   try {
-    await fsp.link(taken, lockPath);
-  } catch {
-    // Someone holds a newer lock; the one taken is lost to its holder, which
-    // notices on release that the file is no longer its own.
+    const now = await readLock(lockPath);
+    if (now === undefined || !sameLock(now, judged)) return false;
+    await fsp.rm(lockPath, { force: true });
+    return true;
+  } finally {
+    await fsp.rm(guard, { force: true });
   }
-  await fsp.rm(taken, { force: true });
-  return false;
 }
 
 /**

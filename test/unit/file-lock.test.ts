@@ -67,5 +67,21 @@ describe('acquireFileLock under a race', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
-});
 
+  it('a takeover guard left by a waiter that died mid-takeover is cleared, and the abandoned lock is taken', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-lock-guard-'));
+    try {
+      const lockPath = path.join(dir, 'file.lock');
+      fs.writeFileSync(lockPath, JSON.stringify({ pid: deadPid(), hostname: os.hostname(), createdAt: 0, token: 'gone' }));
+      fs.writeFileSync(`${lockPath}.takeover`, '12345');
+      const old = new Date(Date.now() - 60_000);
+      fs.utimesSync(`${lockPath}.takeover`, old, old);
+      const lock = await acquireFileLock(lockPath, { pollMs: 1 });
+      assert.equal(JSON.parse(fs.readFileSync(lockPath, 'utf8')).pid, process.pid);
+      await lock.release();
+      assert.deepEqual(fs.readdirSync(dir), [], 'neither the lock nor the guard is left');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
