@@ -1,8 +1,9 @@
 import * as vscode from 'vscode';
+import { nextMask } from '../text/next-mask';
 import { delay } from './delay';
 import type { EngineHost } from './engine-host';
 import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
-import { gapAt, masksAround, masksInParagraph, masksOnLine, type Target, textFor, wordAt } from './targets';
+import { gapAt, masksAround, masksOnLine, type Target, textFor, TYPED_MASK, wordAt } from './targets';
 
 /** The command an accepted item runs to remove the mask or word it replaces. */
 export const COMPLETE_INLINE_COMMAND = 'cloze.completeInline';
@@ -52,7 +53,7 @@ export class BlankRequest {
 export function registerInlineCompletions(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel, blanks: BlankRequest = new BlankRequest()): vscode.Disposable {
   const provider: vscode.InlineCompletionItemProvider = {
     async provideInlineCompletionItems(document, position, context, token) {
-      const current = settings.current;
+      const current = settings.for(document);
       if (!current.inline.enabled || !isEnabledFor(current, document) || isTooLarge(current, document, log)) return undefined;
       // The suggest widget shows something else: a ghost word would contradict it.
       if (context.selectedCompletionInfo) return undefined;
@@ -112,7 +113,7 @@ function targetAtCursor(document: vscode.TextDocument, position: vscode.Position
   return word && touches(word) ? word : undefined;
 }
 
-/** Removes the target after its word was inserted, in the same undo step, then moves on to the paragraph's next mask. */
+/** Removes the target after its word was inserted, in the same undo step, then moves on to the paragraph's next mask (forward only, never into code). */
 async function completeInline(completion: Completion): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.document.uri.toString() !== completion.uri) return;
@@ -123,9 +124,10 @@ async function completeInline(completion: Completion): Promise<void> {
   if (document.getText(range) !== completion.targetText) return;
   const done = await editor.edit((edit) => edit.delete(range), { undoStopBefore: false, undoStopAfter: true });
   if (!done) return;
-  const next = masksInParagraph(document, range.start.line).find((m) => m.range.start.isAfterOrEqual(range.start)) ?? masksInParagraph(document, range.start.line)[0];
+  const next = nextMask(document.getText(), document.offsetAt(range.start), { maskToken: TYPED_MASK, markdown: document.languageId === 'markdown' });
   if (next) {
-    editor.selection = new vscode.Selection(next.range.end, next.range.end);
+    const end = document.positionAt(next.end);
+    editor.selection = new vscode.Selection(end, end);
     await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
   }
 }

@@ -60,6 +60,14 @@ suite('Cloze in the editor', function () {
     await triggerAndAccept(editor, 'the sky is blue . the grass is blue .');
   });
 
+  test('after Tab, the cursor moves on forward only, never into Markdown code', async () => {
+    // The tour's case: the paragraph's only other [MASK] is a code span on the line above.
+    const editor = await openDocument('Put a `[MASK]` where a word goes:\nthe cat drinks [MASK]| .', 'markdown');
+    await triggerAndAccept(editor, 'Put a `[MASK]` where a word goes:\nthe cat drinks milk .');
+    await sleep(500);
+    assert.deepEqual([editor.selection.active.line, editor.selection.active.character], [1, 'the cat drinks milk'.length]);
+  });
+
   test('the hover lists alternatives with probabilities and a replace link that works', async () => {
     const editor = await openDocument('the dog chases the cat .');
     const position = new vscode.Position(0, 21);
