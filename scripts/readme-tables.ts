@@ -26,6 +26,8 @@ interface Setting {
   enum?: unknown[];
   markdownDescription?: string;
   description?: string;
+  /** Where the Settings editor puts it; the table follows the same order. */
+  order?: number;
 }
 export interface Manifest {
   contributes: {
@@ -98,9 +100,11 @@ function formatDefault(value: unknown): string {
   return `\`${typeof value === 'string' ? value : JSON.stringify(value)}\``;
 }
 
-/** Every contributed setting with its default, range and description. */
+/** Every contributed setting with its default, range and description, in the Settings editor's order. */
 export function settingsTable(manifest: Manifest, nls: Record<string, string>): string {
-  const rows = Object.entries(manifest.contributes.configuration.properties).map(([key, s]) => {
+  const entries = Object.entries(manifest.contributes.configuration.properties);
+  const ordered = entries.sort(([, a], [, b]) => (a.order ?? Number.MAX_SAFE_INTEGER) - (b.order ?? Number.MAX_SAFE_INTEGER));
+  const rows = ordered.map(([key, s]) => {
     let description = localize(s.markdownDescription ?? s.description ?? '', nls);
     const range = `${s.minimum} to ${s.maximum}`;
     if (s.minimum !== undefined && s.maximum !== undefined && !description.includes(range)) description += ` From ${range}.`;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { registerContextKeys } from './editor/context-keys';
 import { registerCompareWordsCommand } from './editor/compare-words-command';
 import { EngineHost } from './editor/engine-host';
 import { registerExplainSuggestionsCommand } from './editor/explain-suggestions-command';
@@ -13,6 +14,7 @@ import { cacheDirs, graphCacheDir } from './models/cache-dirs';
 import { registerStatusBar, SHOW_MENU_COMMAND, showMenu } from './editor/status-bar';
 import { registerSuggestAtCursor } from './editor/suggest-at-cursor';
 import { registerSuggestWordCommand } from './editor/suggest-word-command';
+import { toggleSetting } from './editor/toggle-setting';
 
 // onnxruntime reads this when first loaded (in the engine's worker, which inherits it).
 process.env.ORT_DISABLE_TELEMETRY = '1';
@@ -26,7 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const models = new ModelManager(context, log, settings);
   // Rewritten graphs beside the models' folders of links, in Cloze's one cache folder (shared with the command line).
   const graphs = graphCacheDir(cacheDirs({ override: settings.current.cacheDir }).cloze);
-  host = new EngineHost(log, () => settings.current, (s) => models.resolve(s), graphs);
+  host = new EngineHost(log, (document) => (document ? settings.for(document) : settings.current), (s) => models.resolve(s), graphs);
   const engineHost = host;
   const blanks = new BlankRequest();
   context.subscriptions.push(
@@ -34,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
     settings,
     engineHost,
     settings.onDidChange(() => engineHost.onSettingsChanged()),
+    registerContextKeys(settings),
     registerStatusBar(engineHost, settings),
     registerInlineCompletions(engineHost, settings, log, blanks),
     registerSuggestAtCursor(engineHost, settings, log, blanks),
@@ -47,15 +50,9 @@ export function activate(context: vscode.ExtensionContext): void {
     registerModelCommands(models, engineHost, log),
     vscode.commands.registerCommand(SHOW_MENU_COMMAND, () => showMenu(settings)),
     vscode.commands.registerCommand('cloze.showLog', () => log.show()),
-    vscode.commands.registerCommand('cloze.toggleHints', () =>
-      vscode.workspace.getConfiguration('cloze').update('hints.enabled', !settings.current.hints.enabled, vscode.ConfigurationTarget.Global),
-    ),
-    vscode.commands.registerCommand('cloze.toggleHover', () =>
-      vscode.workspace.getConfiguration('cloze').update('hover', settings.current.hover === 'off' ? 'masks and hints' : 'off', vscode.ConfigurationTarget.Global),
-    ),
-    vscode.commands.registerCommand('cloze.toggleEnable', () =>
-      vscode.workspace.getConfiguration('cloze').update('enable', !settings.current.enable, vscode.ConfigurationTarget.Global),
-    ),
+    vscode.commands.registerCommand('cloze.toggleHints', () => toggleSetting('hints.enabled', settings, (s) => !s.hints.enabled)),
+    vscode.commands.registerCommand('cloze.toggleHover', () => toggleSetting('hover', settings, (s) => (s.hover === 'off' ? 'masks and hints' : 'off'))),
+    vscode.commands.registerCommand('cloze.toggleEnable', () => toggleSetting('enable', settings, (s) => !s.enable)),
   );
   void migrateSettings(log);
   log.info(`Cloze activated (VS Code ${vscode.version})`);

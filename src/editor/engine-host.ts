@@ -77,7 +77,8 @@ export class EngineHost implements vscode.Disposable {
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    private readonly getSettings: () => ClozeSettings,
+    /** The settings for a document (its language's overrides applied), or the window's. */
+    private readonly getSettings: (document?: vscode.TextDocument) => ClozeSettings,
     private readonly resolveModel: ModelResolver,
     /** Where the engine keeps models rewritten for speed (see `EngineOptions.graphCacheDir`). */
     private readonly graphCacheDir?: string,
@@ -156,7 +157,7 @@ export class EngineHost implements vscode.Disposable {
    */
   async fill(request: DocumentFill): Promise<(DocumentResult | undefined)[] | undefined> {
     const { document, ranges, caller, token, options, topK } = request;
-    const settings = this.getSettings();
+    const settings = this.getSettings(document);
     const version = document.version;
     const engine = await this.getEngine();
     if (!engine || token?.isCancellationRequested) return undefined;
@@ -221,7 +222,7 @@ export class EngineHost implements vscode.Disposable {
     const subscription = token?.onCancellationRequested(() => abort.abort());
     try {
       const result = await engine.check(
-        { text, words: spans.filter((_, i) => kept[i]), topK: request.topK, maxTokens: this.getSettings().maxContextTokens },
+        { text, words: spans.filter((_, i) => kept[i]), topK: request.topK, maxTokens: this.getSettings(document).maxContextTokens },
         { caller: request.caller, signal: abort.signal, priority: request.priority },
       );
       if (token?.isCancellationRequested || document.version !== version || this.engine !== engine) return undefined;

@@ -77,7 +77,7 @@ export class HintsController implements vscode.Disposable {
       vscode.workspace.onDidCloseTextDocument((document) => this.forget(document.uri)),
       vscode.window.onDidChangeVisibleTextEditors(() => this.schedule()),
       vscode.window.onDidChangeTextEditorVisibleRanges((e) => {
-        if (isEnabledFor(this.settings.current, e.textEditor.document)) this.schedule();
+        if (this.hintsOn(e.textEditor.document)) this.schedule();
       }),
       settings.onDidChange(() => this.onSettingsChanged()),
       vscode.commands.registerCommand(IGNORE_WORD_COMMAND, async (word: unknown) => {
@@ -99,22 +99,25 @@ export class HintsController implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
   }
 
+  /** Whether the hints are on for `document` (`[language]` overrides applied) and Cloze works in it. */
+  private hintsOn(document: vscode.TextDocument): boolean {
+    const current = this.settings.for(document);
+    return current.hints.enabled && isEnabledFor(current, document);
+  }
+
   private onSettingsChanged(): void {
-    const current = this.settings.current;
-    if (!current.hints.enabled) {
-      this.cancel();
-      this.collection.clear();
-      this.hints.clear();
-      return;
+    for (const [key] of this.hints) {
+      const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+      if (!document || !this.hintsOn(document)) this.forget(vscode.Uri.parse(key));
     }
     // Thresholds apply to cached scores: show the change at once, then look for more.
-    for (const editor of vscode.window.visibleTextEditors) this.publish(editor.document, undefined);
+    for (const editor of vscode.window.visibleTextEditors) if (this.hintsOn(editor.document)) this.publish(editor.document, undefined);
     this.schedule();
   }
 
   private schedule(): void {
     this.cancel();
-    if (!this.settings.current.hints.enabled) return;
+    if (!vscode.window.visibleTextEditors.some((e) => this.hintsOn(e.document))) return;
     this.timer = setTimeout(() => void this.runPass(), IDLE_MS);
   }
 
@@ -134,7 +137,7 @@ export class HintsController implements vscode.Disposable {
   /** Drops the hints on lines an edit touched and moves the later ones with the text; then waits for quiet. */
   private onEdit(event: vscode.TextDocumentChangeEvent): void {
     // Output channels (our own log among them) change all the time: only documents Cloze works in count.
-    if (event.contentChanges.length === 0 || !isEnabledFor(this.settings.current, event.document)) return;
+    if (event.contentChanges.length === 0 || !this.hintsOn(event.document)) return;
     const key = event.document.uri.toString();
     let hints = this.hints.get(key);
     if (hints) {
@@ -155,12 +158,11 @@ export class HintsController implements vscode.Disposable {
   }
 
   private async runPass(): Promise<void> {
-    const current = this.settings.current;
-    if (!current.hints.enabled) return;
+    const windowSettings = this.settings.current;
     const source = new vscode.CancellationTokenSource();
     this.pass = source;
     const token = source.token;
-    const modelKey = JSON.stringify([current.model, current.modelPath]);
+    const modelKey = JSON.stringify([windowSettings.model, windowSettings.modelPath]);
     if (modelKey !== this.cacheKey) {
       this.cache.clear();
       this.cacheKey = modelKey;
@@ -169,7 +171,8 @@ export class HintsController implements vscode.Disposable {
       for (const editor of vscode.window.visibleTextEditors) {
         const document = editor.document;
         if (token.isCancellationRequested) return;
-        if (!isEnabledFor(current, document) || isTooLarge(current, document, this.log)) continue;
+        const current = this.settings.for(document);
+        if (!this.hintsOn(document) || isTooLarge(current, document, this.log)) continue;
         const started = performance.now();
         const before = { ...this.stats };
         for (const visible of editor.visibleRanges) {
@@ -241,7 +244,7 @@ export class HintsController implements vscode.Disposable {
    * @param visible - the ranges to rebuild; undefined rebuilds the hints already shown.
    */
   private publish(document: vscode.TextDocument, visible: readonly vscode.Range[] | undefined): void {
-    const current = this.settings.current;
+    const current = this.settings.for(document);
     const key = document.uri.toString();
     const previous = this.hints.get(key) ?? [];
     const ranges = visible ?? previous.map((h) => document.lineAt(h.diagnostic.range.start.line).range);

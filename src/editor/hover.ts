@@ -16,7 +16,7 @@ import { maskAt, masksAround, type Target, wordAt } from './targets';
 export function registerHover(host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): vscode.Disposable {
   const provider: vscode.HoverProvider = {
     async provideHover(document, position, token) {
-      const current = settings.current;
+      const current = settings.for(document);
       if (current.hover === 'off' || !isEnabledFor(current, document) || isTooLarge(current, document, log)) return undefined;
       const target = hoverTarget(document, position, current.hover);
       if (!target) return undefined;

@@ -12,8 +12,17 @@ export class SettingsWatcher implements vscode.Disposable {
     this.emitter.fire(this.settings);
   });
 
+  /** The window's settings: what chooses the model (model, model path, threads, endpoint). */
   get current(): ClozeSettings {
     return this.settings;
+  }
+
+  /**
+   * The settings for `document`: its folder's values and its language's
+   * overrides (`"[markdown]": { "cloze.hover.enabled": false }`) applied.
+   */
+  for(document: vscode.TextDocument): ClozeSettings {
+    return readSettings(vscode.workspace.getConfiguration('cloze', document));
   }
 
   dispose(): void {

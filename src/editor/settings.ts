@@ -86,7 +86,7 @@ export const LEGACY_SETTINGS: readonly string[] = ['hover.enabled'];
 export const HOVER_MODES = ['masks and hints', 'every word', 'off'] as const;
 export type HoverMode = (typeof HOVER_MODES)[number];
 
-export const DEFAULT_LANGUAGES = ['plaintext', 'markdown', 'latex', 'restructuredtext', 'git-commit'];
+export const DEFAULT_LANGUAGES = ['plaintext', 'markdown', 'latex', 'restructuredtext', 'git-commit', 'scminput'];
 
 /**
  * Two million characters: a 100,000-word novel is about 600,000, so prose
@@ -164,4 +164,39 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback
 
 function stringList(value: unknown, fallback: string[]): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : fallback;
+}
+
+/** Where a setting's value is written: a settings file, and whether as a `[language]` override in it. */
+export interface SettingTarget {
+  target: 'global' | 'workspace' | 'workspaceFolder';
+  overrideInLanguage: boolean;
+}
+
+/** The values of one setting at each level, as `WorkspaceConfiguration.inspect` gives them. */
+export interface SettingLevels {
+  globalValue?: unknown;
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+  globalLanguageValue?: unknown;
+  workspaceLanguageValue?: unknown;
+  workspaceFolderLanguageValue?: unknown;
+}
+
+/**
+ * Where the effective value of a setting lives, so that a toggle changes
+ * that one: writing elsewhere would be shadowed by it (a `[markdown]` value
+ * in the workspace outranks a user value). VS Code's order, strongest first:
+ * a language override beats a plain value at any level, and a folder beats
+ * the workspace, which beats the user. Nothing set: the user's settings.
+ */
+export function whereValueLives(levels: SettingLevels | undefined): SettingTarget {
+  const order: [keyof SettingLevels, SettingTarget][] = [
+    ['workspaceFolderLanguageValue', { target: 'workspaceFolder', overrideInLanguage: true }],
+    ['workspaceLanguageValue', { target: 'workspace', overrideInLanguage: true }],
+    ['globalLanguageValue', { target: 'global', overrideInLanguage: true }],
+    ['workspaceFolderValue', { target: 'workspaceFolder', overrideInLanguage: false }],
+    ['workspaceValue', { target: 'workspace', overrideInLanguage: false }],
+  ];
+  for (const [level, target] of order) if (levels?.[level] !== undefined) return target;
+  return { target: 'global', overrideInLanguage: false };
 }

@@ -39,12 +39,15 @@ function describe(state: EngineState, enabled: boolean): { text: string; tooltip
 
 /** The quick menu behind the status bar item. */
 export async function showMenu(settings: SettingsWatcher): Promise<void> {
-  const enabled = settings.current.enable;
+  // The toggles flip the values for the document at hand (see toggle-setting.ts).
+  const document = vscode.window.activeTextEditor?.document;
+  const current = document ? settings.for(document) : settings.current;
+  const enabled = current.enable;
   const items: (vscode.QuickPickItem & { command: string; args?: unknown[] })[] = [
     { label: `$(lightbulb) ${vscode.l10n.t('Suggest Word')}`, command: 'cloze.suggestWord' },
     { label: `$(graph) ${vscode.l10n.t('Explain Suggestions')}`, command: 'cloze.explainSuggestions' },
     {
-      label: settings.current.hints.enabled ? `$(eye-closed) ${vscode.l10n.t('Turn Unlikely-Word Hints Off')}` : `$(eye) ${vscode.l10n.t('Turn Unlikely-Word Hints On')}`,
+      label: current.hints.enabled ? `$(eye-closed) ${vscode.l10n.t('Turn Unlikely-Word Hints Off')}` : `$(eye) ${vscode.l10n.t('Turn Unlikely-Word Hints On')}`,
       command: 'cloze.toggleHints',
     },
     {

@@ -24,7 +24,7 @@ export function registerSuggestWordCommand(host: EngineHost, settings: SettingsW
 
 /** What Suggest Word does in `editor` (Alt+\ on a word does the same; see `suggest-at-cursor.ts`). */
 export async function suggestWord(editor: vscode.TextEditor, host: EngineHost, settings: SettingsWatcher, log: vscode.LogOutputChannel): Promise<void> {
-  if (!isEnabledFor({ ...settings.current, enable: true }, editor.document)) {
+  if (!isEnabledFor({ ...settings.for(editor.document), enable: true }, editor.document)) {
     void vscode.window.showInformationMessage(vscode.l10n.t('Cloze is not enabled for {0} files (setting cloze.languages).', editor.document.languageId));
     return;
   }

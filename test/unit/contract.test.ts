@@ -96,11 +96,73 @@ test('in Restricted Mode, VS Code ignores workspace values of every setting that
 test('settings are read only through getConfiguration(\'cloze\').get, where VS Code applies the restriction', () => {
   const sources = readSources(path.join(__dirname, '../../src'));
   for (const { file, text } of sources) {
-    for (const call of text.matchAll(/getConfiguration\(([^)]*)\)/g)) assert.equal(call[1], "'cloze'", `${file}: getConfiguration(${call[1]})`);
-    // inspect() hands out workspace values even in Restricted Mode.
-    assert.doesNotMatch(text, /\.inspect\(/, file);
+    // The section is always 'cloze'; a second argument (the document at hand) applies its folder and language.
+    for (const call of text.matchAll(/getConfiguration\(([^)]*)\)/g)) assert.match(call[1]!, /^'cloze'(, \w+)?$/, `${file}: getConfiguration(${call[1]})`);
+    // inspect() hands out workspace values even in Restricted Mode: only the
+    // toggles use it, to write where a value lives, and they flip no restricted setting.
+    if (file === path.join('editor', 'toggle-setting.ts')) {
+      assert.doesNotMatch(text, /['"](model|modelPath|hubEndpoint)['"]/, file);
+    } else {
+      assert.doesNotMatch(text, /\.inspect\(/, file);
+    }
     if (file !== path.join('editor', 'settings.ts')) assert.doesNotMatch(text, /\.get(<[^>]*>)?\(\s*['"](cloze\.)?(model|modelPath|hubEndpoint)['"]/, file);
   }
+});
+
+test('settings have the scopes users expect: per language for the switches and the count, per window for the model', () => {
+  const properties = manifest.contributes.configuration.properties as Record<string, { scope?: string }>;
+  const scopes = Object.fromEntries(Object.entries(properties).map(([key, schema]) => [key, schema.scope]));
+  for (const key of ['cloze.enable', 'cloze.inline.enabled', 'cloze.hover', 'cloze.hints.enabled', 'cloze.topK']) {
+    assert.equal(scopes[key], 'language-overridable', key);
+  }
+  // One engine per window: what chooses the model applies to the window. Not
+  // machine-overridable: a remote window (code-server, Remote-SSH) ignores those
+  // in User settings, and a user value that vanishes there swaps the model.
+  for (const key of ['cloze.model', 'cloze.modelPath', 'cloze.hubEndpoint', 'cloze.threads', 'cloze.cacheDir', 'cloze.offline']) {
+    if (key in scopes) assert.equal(scopes[key], 'window', key);
+  }
+  for (const [key, scope] of Object.entries(scopes)) {
+    assert.ok(scope === 'resource' || scope === 'language-overridable' || scope === 'window', `${key}: scope ${scope}`);
+  }
+});
+
+test('the common settings come first in the Settings editor', () => {
+  const properties = manifest.contributes.configuration.properties as Record<string, { order?: number }>;
+  const byOrder = Object.entries(properties).sort(([, a], [, b]) => (a.order ?? 1e9) - (b.order ?? 1e9)).map(([key]) => key);
+  assert.deepEqual(byOrder.slice(0, 6), ['cloze.enable', 'cloze.modelPath', 'cloze.model', 'cloze.inline.enabled', 'cloze.hover', 'cloze.hints.enabled']);
+  const orders = Object.values(properties).map((p) => p.order);
+  assert.equal(new Set(orders).size, orders.length, 'two settings share an order');
+});
+
+test('keys and the context menu apply only where Cloze is on for the active editor', () => {
+  const source = readFileSync(path.join(__dirname, '../../src/editor/context-keys.ts'), 'utf8');
+  const contextKey = /EDITOR_ENABLED_CONTEXT = '([^']+)'/.exec(source)?.[1];
+  assert.equal(contextKey, 'cloze.editorEnabled');
+  for (const binding of manifest.contributes.keybindings as { when: string }[]) {
+    assert.match(binding.when, /(^|&& )cloze\.editorEnabled( &&|$)/, binding.when);
+    assert.doesNotMatch(binding.when, /config\.cloze\.enable/);
+  }
+  for (const entry of manifest.contributes.menus['editor/context'] as { when: string }[]) assert.match(entry.when, /cloze\.editorEnabled/);
+});
+
+test('default keys: no Ctrl+Alt+letter (AltGr) on Windows and Linux, and no Option+key that types a character on a Mac', () => {
+  const bindings = manifest.contributes.keybindings as { command: string; key: string; mac?: string }[];
+  for (const binding of bindings) {
+    // AltGr is Ctrl+Alt on Windows: Ctrl+Alt+M would swallow AltGr+M (µ on a German keyboard).
+    for (const chord of binding.key.split(' ')) assert.doesNotMatch(chord, /^ctrl\+alt\+[a-z0-9]$|^alt\+ctrl\+/, binding.key);
+    assert.ok(binding.mac, `${binding.command} has no macOS key`);
+    // Option+\ types « and Option+letter types a character on a Mac.
+    for (const chord of binding.mac.split(' ')) assert.doesNotMatch(chord, /^alt\+[^+]+$/, binding.mac);
+  }
+  const suggest = bindings.find((b) => b.command === 'cloze.suggestWord');
+  assert.deepEqual([suggest?.key, suggest?.mac], ['ctrl+k ctrl+g', 'cmd+k cmd+g']);
+});
+
+test('the commit message box (scminput) is one of the default languages, and activates Cloze', () => {
+  const languages = manifest.contributes.configuration.properties['cloze.languages'].default as string[];
+  assert.ok(languages.includes('scminput'));
+  assert.deepEqual(readSettings({ get: () => undefined }).languages, languages);
+  for (const language of languages) assert.ok((manifest.activationEvents as string[]).includes(`onLanguage:${language}`), language);
 });
 
 function readSources(dir: string): { file: string; text: string }[] {

@@ -22,7 +22,7 @@ test('the Settings table has a row for every contributed setting, with its descr
 
 test('the Commands table lists the palette commands with their titles and keys, not the internal ones', () => {
   const table = commandsTable(manifest, nls);
-  assert.match(table, /^\| Cloze: Suggest Word \| `cloze\.suggestWord` \| `Ctrl\+Alt\+M` \(macOS: `Cmd\+Alt\+M`\) \|$/m);
+  assert.match(table, /^\| Cloze: Suggest Word \| `cloze\.suggestWord` \| `Ctrl\+K Ctrl\+G` \(macOS: `Cmd\+K Cmd\+G`\) \|$/m);
   assert.doesNotMatch(table, /cloze\.replaceRange|cloze\.completeInline/);
   assert.doesNotMatch(table, /%[\w.]+%/, 'an unresolved package.nls.json key');
 });

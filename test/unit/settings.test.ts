@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_LANGUAGES, readSettings } from '../../src/editor/settings';
+import { DEFAULT_LANGUAGES, readSettings, whereValueLives } from '../../src/editor/settings';
 
 const stub = (values: Record<string, unknown>) => ({ get: <T>(key: string) => values[key] as T | undefined });
 
@@ -61,4 +61,15 @@ test('cloze.hover: masks and hints by default, and the old cloze.hover.enabled r
   assert.equal(readSettings(stub({ 'hover.enabled': true })).hover, 'masks and hints');
   // VS Code nests dotted keys: the old key can come back as an object.
   assert.equal(readSettings(stub({ hover: { enabled: false } })).hover, 'off');
+});
+
+test('a toggle writes where the effective value lives', () => {
+  assert.deepEqual(whereValueLives(undefined), { target: 'global', overrideInLanguage: false });
+  assert.deepEqual(whereValueLives({ globalValue: true }), { target: 'global', overrideInLanguage: false });
+  assert.deepEqual(whereValueLives({ globalValue: true, workspaceValue: false }), { target: 'workspace', overrideInLanguage: false });
+  assert.deepEqual(whereValueLives({ workspaceValue: false, workspaceFolderValue: true }), { target: 'workspaceFolder', overrideInLanguage: false });
+  // A [markdown] value in the user's settings outranks a plain workspace value.
+  assert.deepEqual(whereValueLives({ workspaceValue: true, globalLanguageValue: false }), { target: 'global', overrideInLanguage: true });
+  assert.deepEqual(whereValueLives({ globalLanguageValue: false, workspaceLanguageValue: true }), { target: 'workspace', overrideInLanguage: true });
+  assert.deepEqual(whereValueLives({ workspaceLanguageValue: true, workspaceFolderLanguageValue: false }), { target: 'workspaceFolder', overrideInLanguage: true });
 });
