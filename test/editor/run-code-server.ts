@@ -230,6 +230,7 @@ export interface Locator {
   fill(text: string, options?: { timeout?: number }): Promise<void>;
   textContent(options?: { timeout?: number }): Promise<string | null>;
   innerText(options?: { timeout?: number }): Promise<string>;
+  allInnerTexts(): Promise<string[]>;
   isVisible(): Promise<boolean>;
   hover(options?: { timeout?: number; force?: boolean }): Promise<void>;
   locator(selector: string): Locator;
