@@ -45,6 +45,11 @@ const ownFiles = [
   'dist/engine-worker.js',
   'models/catalogue.json',
   'media/icon.png',
+  // The walkthrough's pages (package.json contributes.walkthroughs).
+  'media/walkthrough/get-model.md',
+  'media/walkthrough/fill-blank.md',
+  'media/walkthrough/alternatives.md',
+  'media/walkthrough/hints.md',
 ];
 
 interface Manifest {
@@ -171,6 +176,7 @@ export function checkVsix(file: string, target: string): { entries: number; unpa
     'extension/dist/engine-worker.js',
     'extension/models/catalogue.json',
     'extension/media/icon.png',
+    'extension/media/walkthrough/get-model.md',
     'extension/node_modules/onnxruntime-node/dist/index.js',
     'extension/node_modules/onnxruntime-common/dist/cjs/index.js',
     'extension/node_modules/onnxruntime-common/dist/cjs/package.json',

@@ -3,6 +3,7 @@ import { registerContextKeys } from './editor/context-keys';
 import { registerCompareWordsCommand } from './editor/compare-words-command';
 import { EngineHost } from './editor/engine-host';
 import { registerExplainSuggestionsCommand } from './editor/explain-suggestions-command';
+import { registerFirstRun } from './editor/first-run';
 import { registerFillAllMasksCommand } from './editor/fill-all-masks-command';
 import { registerHints } from './editor/hints';
 import { registerHover } from './editor/hover';
@@ -48,7 +49,8 @@ export function activate(context: vscode.ExtensionContext): void {
     registerExplainSuggestionsCommand(engineHost, settings, log),
     registerReplaceRange(),
     registerModelCommands(models, engineHost, log),
-    vscode.commands.registerCommand(SHOW_MENU_COMMAND, () => showMenu(settings)),
+    registerFirstRun(context, models, engineHost, log),
+    vscode.commands.registerCommand(SHOW_MENU_COMMAND, () => showMenu(settings, engineHost)),
     vscode.commands.registerCommand('cloze.showLog', () => log.show()),
     vscode.commands.registerCommand('cloze.toggleHints', () => toggleSetting('hints.enabled', settings, (s) => !s.hints.enabled)),
     vscode.commands.registerCommand('cloze.toggleHover', () => toggleSetting('hover', settings, (s) => (s.hover === 'off' ? 'masks and hints' : 'off'))),

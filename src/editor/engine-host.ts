@@ -3,9 +3,13 @@ import { Engine, type EngineState, type FillRequest, isCancellation, type MaskRe
 import { blankSpans, markdownCodeSpans, overlapsAny } from '../text/markdown-code';
 import { PARAGRAPH_REACH_LINES } from '../text/words';
 import type { ClozeSettings } from './settings';
+import { NoModelError } from './no-model';
 import { TYPED_MASK } from './targets';
 
-/** Finds the model folder for the current settings, downloading if the user agrees; undefined when there is none. */
+/**
+ * Finds the model folder for the current settings without asking anything;
+ * throws a `NoModelError` (or returns undefined) when there is none.
+ */
 export type ModelResolver = (settings: ClozeSettings) => Promise<string | undefined>;
 
 /**
@@ -74,6 +78,7 @@ export class EngineHost implements vscode.Disposable {
   /** Fires whenever the engine's state changes (loading, ready, error…). */
   readonly onDidChangeState = this.stateEmitter.event;
   private state: EngineState = { kind: 'idle' };
+  private missing: NoModelError | undefined;
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -86,6 +91,14 @@ export class EngineHost implements vscode.Disposable {
 
   get currentState(): EngineState {
     return this.state;
+  }
+
+  /**
+   * Why the last request found no model (what to do, in the editor's words),
+   * until a model is found; undefined otherwise.
+   */
+  get missingModel(): string | undefined {
+    return this.missing?.message;
   }
 
   /** The model folder in use, once known. */
@@ -131,9 +144,17 @@ export class EngineHost implements vscode.Disposable {
     const generation = this.generation;
     const settings = this.getSettings();
     this.engineKey = keyOf(settings);
-    const modelDir = await this.resolveModel(settings);
+    let modelDir: string | undefined;
+    try {
+      modelDir = await this.resolveModel(settings);
+    } catch (error) {
+      if (!(error instanceof NoModelError)) throw error;
+      if (generation === this.generation) this.setMissing(error);
+      return undefined;
+    }
     // The settings changed while the model was being found (a download, say): it is not wanted any more.
     if (!modelDir || generation !== this.generation) return undefined;
+    this.setMissing(undefined);
     const engine = new Engine({
       modelDir,
       threads: settings.threads > 0 ? settings.threads : undefined,
@@ -250,6 +271,12 @@ export class EngineHost implements vscode.Disposable {
     const engine = this.engine;
     this.dispose();
     await engine?.dispose();
+  }
+
+  private setMissing(missing: NoModelError | undefined): void {
+    if (missing?.message === this.missing?.message) return;
+    this.missing = missing;
+    this.stateEmitter.fire(this.state);
   }
 
   private setState(state: EngineState): void {

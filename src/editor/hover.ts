@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { EngineHost } from './engine-host';
 import { escapeMarkdown, percent } from './format';
+import { GET_MODEL_COMMANDS, getModelLinks } from './no-model';
 import { REPLACE_RANGE_COMMAND, replaceLink } from './replace-range';
 import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
 import { HINT_CODE, HINT_SOURCE } from './hints';
@@ -24,6 +25,7 @@ export function registerHover(host: EngineHost, settings: SettingsWatcher, log: 
       const index = masks.findIndex((m) => m.range.isEqual(target.range));
       try {
         const results = await host.fill({ document, ranges: masks.map((m) => m.range), primary: index, caller: 'hover', token });
+        if (!results && host.missingModel && !token.isCancellationRequested) return noModelHover(host.missingModel);
         const result = results?.[index];
         if (!result || result.suggestions.length === 0) return undefined;
         const markdown = new vscode.MarkdownString(undefined, true);
@@ -56,6 +58,14 @@ function hoverTarget(document: vscode.TextDocument, position: vscode.Position, m
     .getDiagnostics(document.uri)
     .some((d) => d.source === HINT_SOURCE && (typeof d.code === 'object' ? d.code.value : d.code) === HINT_CODE && d.range.intersection(word.range) !== undefined);
   return marked ? word : undefined;
+}
+
+/** Says there is no model yet, with links that get one, instead of an endless "Loading…". */
+function noModelHover(message: string): vscode.Hover {
+  const markdown = new vscode.MarkdownString(undefined, true);
+  markdown.isTrusted = { enabledCommands: [...GET_MODEL_COMMANDS] };
+  markdown.appendMarkdown(`**Cloze** — ${escapeMarkdown(message)}\n\n${getModelLinks()}`);
+  return new vscode.Hover(markdown);
 }
 
 /** A link title sits inside double quotes. */

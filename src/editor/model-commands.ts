@@ -10,7 +10,8 @@ import type { EngineHost } from './engine-host';
 import { formatBytes } from '../text/format-bytes';
 import type { ClozeSettings } from './settings';
 import type { SettingsWatcher } from './settings-watcher';
-import { showError } from './show-error';
+import { downloadAdvice } from './download-advice';
+import { NoModelError } from './no-model';
 
 /** The key of the Hugging Face token in VS Code's SecretStorage. */
 const TOKEN_SECRET = 'cloze.hubToken';
@@ -34,9 +35,7 @@ export const EDITOR_REMEDIES: Remedies = {
  * proxy support (`http.proxy`) applies.
  */
 export class ModelManager {
-  /** The user is asked once per session, not on every keystroke. */
-  private asked = false;
-  private pending: { key: string; dir: Promise<string | undefined> } | undefined;
+  private pending: { key: string; dir: Promise<string> } | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -72,11 +71,11 @@ export class ModelManager {
   }
 
   /**
-   * The model folder for `settings`, or undefined when there is none yet (the
-   * user was told, once, how to get one).
+   * The model folder for `settings`.
+   * @throws {NoModelError} when there is none yet.
    */
-  resolve(settings: ClozeSettings): Promise<string | undefined> {
-    // Concurrent requests share one resolution (one prompt, one download), but
+  resolve(settings: ClozeSettings): Promise<string> {
+    // Concurrent requests share one resolution, but
     // only for the same model: after a settings change, a new one starts.
     const key = JSON.stringify([settings.model, settings.modelPath, settings.hubEndpoint, settings.cacheDir, settings.offline]);
     if (this.pending?.key === key) return this.pending.dir;
@@ -97,55 +96,52 @@ export class ModelManager {
     this.log.info(token === undefined ? 'Hugging Face token removed' : 'Hugging Face token set');
   }
 
-  /** Forget that the user was asked, after they chose a model. */
+  /** After the user chose a model: the next request resolves afresh. */
   reset(): void {
-    this.asked = false;
+    this.pending = undefined;
   }
 
-  private async resolveOnce(settings: ClozeSettings): Promise<string | undefined> {
+  /**
+   * The model folder, without asking anything: a request must never wait on
+   * a question (the hover would say "Loading…" until it was answered).
+   * @throws {NoModelError} when there is none yet, saying what to do.
+   */
+  private async resolveOnce(settings: ClozeSettings): Promise<string> {
     if (settings.modelPath) {
       if (existsSync(settings.modelPath)) return settings.modelPath;
       this.log.error(`cloze.modelPath does not exist: ${settings.modelPath}`);
-      this.askOnce(vscode.l10n.t('Cloze: the model folder {0} does not exist.', settings.modelPath), []);
-      return undefined;
+      throw new NoModelError(vscode.l10n.t('Cloze: the model folder {0} (setting cloze.modelPath) does not exist. Choose Local Model Folder to pick another.', settings.modelPath));
     }
     let model: ResolvedModel;
     try {
       model = await (await this.store(settings)).resolve(settings.model);
     } catch (error) {
       this.log.error(`Cannot resolve model ${settings.model}: ${(error as Error).message}`);
-      this.askOnce(vscode.l10n.t('Cloze: cannot find the model “{0}”: {1}', settings.model, (error as Error).message), []);
-      return undefined;
+      throw new NoModelError(vscode.l10n.t('Cloze: cannot find the model “{0}” (setting cloze.model). Select Model or Choose Local Model Folder.', settings.model), { cause: error });
     }
     if (model.cached) return model.dir;
     if (settings.offline || isOfflineEnv()) {
+      // Offline: the store's own error says what to download, in the editor's words.
       try {
         await (await this.store(settings)).ensure(settings.model);
       } catch (error) {
         this.log.error((error as Error).message);
-        this.askOnce(vscode.l10n.t('Cloze: {0}', (error as Error).message), []);
+        throw new NoModelError(vscode.l10n.t('Cloze: {0}', (error as Error).message), { cause: error });
       }
-      return undefined;
     }
-    const size = approxSize(model);
-    const download = vscode.l10n.t('Download');
-    const choice = await this.askOnce(
-      vscode.l10n.t('Cloze suggests words with {0}. Download it now ({1}, once; then it works offline)?', model.entry?.displayName ?? model.id, size),
-      [download],
+    throw new NoModelError(
+      vscode.l10n.t('Cloze needs a model: download {0} ({1}, once; then it works offline), or choose a model folder you already have.', model.entry?.displayName ?? model.id, approxSize(model)),
     );
-    if (choice !== download) return undefined;
-    return this.download(settings.model, settings);
   }
 
-  private async askOnce(message: string, actions: string[]): Promise<string | undefined> {
-    if (this.asked) return undefined;
-    this.asked = true;
-    const chooseFolder = vscode.l10n.t('Choose Local Folder…');
-    const selectModel = vscode.l10n.t('Select Model…');
-    const choice = await vscode.window.showInformationMessage(message, ...actions, chooseFolder, selectModel);
-    if (choice === chooseFolder) await vscode.commands.executeCommand('cloze.chooseModelFolder');
-    if (choice === selectModel) await vscode.commands.executeCommand('cloze.selectModel');
-    return choice;
+  /**
+   * What to download when the user agrees, and its size, or undefined when
+   * the model in the settings is there already (or a local folder is set).
+   */
+  async missingDownload(settings: ClozeSettings = this.settings.current): Promise<{ spec: string; name: string; size: string } | undefined> {
+    if (settings.modelPath) return undefined;
+    const model = await (await this.store(settings)).resolve(settings.model);
+    return model.cached ? undefined : { spec: settings.model, name: model.entry?.displayName ?? model.id, size: approxSize(model) };
   }
 
   /**
@@ -181,7 +177,8 @@ export class ModelManager {
           if (isDownloadError(error) && error.code === 'cancelled') {
             void vscode.window.showInformationMessage(vscode.l10n.t('Cloze: download cancelled. Run "Cloze: Download Model" to resume it.'));
           } else {
-            showError(this.log, vscode.l10n.t('Model download failed'), error);
+            this.log.error(`Download of ${spec} failed: ${(error as Error).message}`);
+            void this.offerRetry(spec, downloadAdvice(spec, error, vscode.l10n.t));
           }
           return undefined;
         } finally {
@@ -189,6 +186,17 @@ export class ModelManager {
         }
       },
     );
+  }
+
+  /** A failed download's message, with the buttons it names. */
+  private async offerRetry(spec: string, message: string): Promise<void> {
+    const retry = vscode.l10n.t('Retry');
+    const choose = vscode.l10n.t('Choose Local Model Folder');
+    const showLog = vscode.l10n.t('Show Log');
+    const choice = await vscode.window.showErrorMessage(message, retry, choose, showLog);
+    if (choice === retry) await vscode.commands.executeCommand('cloze.downloadModel', spec);
+    if (choice === choose) await vscode.commands.executeCommand('cloze.chooseModelFolder');
+    if (choice === showLog) this.log.show();
   }
 }
 

@@ -3,6 +3,7 @@ import type { EngineHost } from './engine-host';
 import { bar, percent } from './format';
 import { masksAround, type Target, targetForSelection, textFor } from './targets';
 import { isEnabledFor, type SettingsWatcher } from './settings-watcher';
+import { showNoModel } from './no-model';
 import { showError } from './show-error';
 
 export const SUGGEST_WORD_COMMAND = 'cloze.suggestWord';
@@ -78,7 +79,14 @@ async function pickFor(document: vscode.TextDocument, target: Target, title: str
     const resultPromise = host.fill({ document, ranges: masks.map((m) => m.range), primary: index, caller: 'command', token: cancel.token });
     const hidden = new Promise<undefined>((resolve) => quickPick.onDidHide(() => resolve(undefined)));
     const results = await Promise.race([resultPromise, hidden]);
-    if (!results) return undefined;
+    if (!results) {
+      // No model: say so, with what to do, rather than leave the list busy.
+      if (host.missingModel && !cancel.token.isCancellationRequested) {
+        quickPick.hide();
+        void showNoModel(host.missingModel);
+      }
+      return undefined;
+    }
     const result = results[index];
     if (!result) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Cloze: no suggestions here (Markdown code is skipped).'));

@@ -170,3 +170,20 @@ function readSources(dir: string): { file: string; text: string }[] {
     .filter((f) => f.endsWith('.ts'))
     .map((f) => ({ file: f, text: readFileSync(path.join(dir, f), 'utf8') }));
 }
+
+test('the walkthrough: its pages exist and are packaged, and its buttons run contributed commands', () => {
+  const [walkthrough] = manifest.contributes.walkthroughs as { id: string; steps: { id: string; description: string; media: { markdown?: string }; completionEvents: string[] }[] }[];
+  assert.ok(walkthrough, 'no walkthrough');
+  assert.deepEqual(walkthrough.steps.map((s) => s.id), ['getModel', 'fillBlank', 'alternatives', 'hints']);
+  const known = new Set((manifest.contributes.commands as { command: string }[]).map((c) => c.command));
+  const packaged = readFileSync(path.join(__dirname, '../../scripts/package-vsix.ts'), 'utf8');
+  for (const step of walkthrough.steps) {
+    const page = step.media.markdown!;
+    assert.ok(readFileSync(path.join(__dirname, '../..', page), 'utf8').length > 0, page);
+    assert.ok(packaged.includes(`'${page}'`), `${page} is not in the VSIX`);
+    for (const [, command] of (localized(step.description) as string).matchAll(/\(command:([\w.]+)\)/g)) assert.ok(known.has(command!), command);
+    assert.ok(step.completionEvents.length > 0, step.id);
+  }
+  // The first step speaks of getting the model: downloading it, a local folder, and offline.
+  assert.match(localized(walkthrough.steps[0]!.description) as string, /command:cloze\.downloadModel[\s\S]*offline[\s\S]*command:cloze\.chooseModelFolder/);
+});

@@ -52,4 +52,23 @@ suite('Models in the editor', function () {
     await vscode.commands.executeCommand('cloze.downloadModel');
     assert.equal(hub.requestsFor('onnx/model_quantized.onnx', 'GET').length, fetched);
   });
+
+  test('without a model, the hover says so and offers the download, at once rather than "Loading…" forever', async () => {
+    const notDownloaded = hub.addRepo('test-org/not-downloaded', hubFilesOf(tinyModelPath()));
+    const fetched = hub.requestsFor('onnx/model_quantized.onnx', 'GET').length;
+    await set('cloze.modelPath', '');
+    await set('cloze.hubEndpoint', hub.url);
+    await set('cloze.model', `test-org/not-downloaded@${notDownloaded}`);
+    const editor = await openDocument('the cat drinks water| .');
+    const hovers = await Promise.race([
+      vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(0, 16)),
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 15_000)),
+    ]);
+    assert.ok(hovers, 'the hover was still waiting after 15 s');
+    const text = hovers.flatMap((h) => h.contents).map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : '')).join('\n');
+    assert.match(text, /Cloze needs a model/);
+    assert.match(text, /command:cloze\.downloadModel/);
+    assert.match(text, /command:cloze\.chooseModelFolder/);
+    assert.equal(hub.requestsFor('onnx/model_quantized.onnx', 'GET').length, fetched, 'nothing was downloaded unasked');
+  });
 });
