@@ -1,5 +1,6 @@
 import type { Tokenizer } from '@huggingface/tokenizers' with { 'resolution-mode': 'import' };
 import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -227,5 +228,21 @@ describe('make-models: argument checks', () => {
   it('rejects a vocabulary with a duplicate or without a special token', () => {
     assert.throws(() => wordpieceTokenizer(['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'a'], 8), /Duplicate vocabulary entry `a` at id 6/);
     assert.throws(() => wordpieceTokenizer(['[PAD]', '[UNK]', '[CLS]', '[SEP]', 'a'], 8), /`\[MASK\]`/);
+  });
+});
+
+describe('npm run make-models without the bert-base-uncased tokenizer folder', () => {
+  it('says it skips the bert-base models because the folder does not exist, and which variable points at one', () => {
+    const missing = path.join(__dirname, 'no-such-tokenizer-folder');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '../fixtures/make-models.ts'), '--bert-base'], {
+      env: { ...process.env, CLOZE_BERT_BASE_UNCASED_DIR: missing },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 0, result.stderr);
+    const output = result.stdout + result.stderr;
+    assert.match(output, /skipping bert-base-random-fp32 and bert-base-random-int8/);
+    assert.ok(output.includes(`no bert-base-uncased tokenizer folder at ${missing}`), output);
+    assert.match(output, /CLOZE_BERT_BASE_UNCASED_DIR/);
+    assert.doesNotMatch(output, /lacks/);
   });
 });
