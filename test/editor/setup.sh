@@ -87,6 +87,9 @@ export npm_config_yes=true npm_config_unsafe_perm=true
 node_prefix=$(cd "$(dirname "$(command -v node)")/.." && pwd)
 if [[ -f $node_prefix/include/node/node.h ]]; then export npm_config_nodedir=$node_prefix; fi
 export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+# npm_config_ignore_scripts: `npm run setup:editor` passes on this project's
+#   ignore-scripts=true (.npmrc); code-server's own install scripts must run.
+export npm_config_ignore_scripts=false
 : >"$e2e/setup.log"
 run_npm() {
   (cd "$e2e" && npm "$@" --foreground-scripts) >>"$e2e/setup.log" 2>&1 || {
