@@ -9,7 +9,7 @@ import { moveCursor, quickOpen, runCommand, screenshot, selectors, waitForWorkbe
 const hoverSelector = '.monaco-hover:not(.hidden)';
 
 /** Opens the hover at the cursor (Ctrl+K Ctrl+I), waits for Cloze's alternatives, and closes it. */
-async function clozeHover(page: Page, word: string, timeoutMs: number): Promise<void> {
+async function clozeHover(page: Page, word: string, timeoutMs: number, shot?: string): Promise<void> {
   await page.keyboard.press('Control+K');
   await page.keyboard.press('Control+I');
   const hover = page.locator(hoverSelector).filter({ hasText: 'Cloze' }).first();
@@ -23,6 +23,7 @@ async function clozeHover(page: Page, word: string, timeoutMs: number): Promise<
     await screenshot(page, 'hints-toggled-model-lost');
     throw new Error(`Expected Cloze's hover to offer ${word}; hover ${JSON.stringify(shown)}, notifications ${JSON.stringify(notices)}`, { cause: error });
   }
+  if (shot) await screenshot(page, shot);
   await page.keyboard.press('Escape');
   await hover.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
 }
@@ -51,11 +52,33 @@ export const scenarios: Scenario[] = [
         await moveCursor(page, 'red sweet ap');
         // The planted model still answers: the folder is still the model, and
         // nothing asks to download another one.
-        await clozeHover(page, 'strawberries', 15_000);
-        await screenshot(page, 'hints-toggled-model-kept');
+        await clozeHover(page, 'strawberries', 15_000, 'hints-toggled-model-kept');
       } finally {
         await fromStatusMenu(page, 'Turn Unlikely-Word Hints Off');
       }
+      await runCommand(page, 'View: Close All Editors');
+    },
+  },
+  {
+    name: 'the walkthrough "Get Started with Cloze" shows its steps, getting the model first',
+    async run({ page }) {
+      await waitForWorkbench(page);
+      await page.keyboard.press('F1');
+      await page.waitForSelector(selectors.quickInput, { state: 'visible' });
+      await page.keyboard.insertText('Welcome: Open Walkthrough');
+      await page.locator(`${selectors.quickInputRow}[aria-label*="Open Walkthrough"]`).first().waitFor();
+      await page.keyboard.press('Enter');
+      const pick = page.locator(selectors.quickInputRow).filter({ hasText: 'Get Started with Cloze' }).first();
+      await pick.waitFor({ timeout: 10_000 });
+      await pick.click();
+      const steps = page.locator('.getting-started-step');
+      await steps.filter({ hasText: 'Get the model' }).first().waitFor({ timeout: 15_000 });
+      for (const title of ['Fill a blank', 'Alternatives to a word', 'Unlikely-word hints']) {
+        await steps.filter({ hasText: title }).first().waitFor({ timeout: 5_000 });
+      }
+      // The first step's buttons: download, or a folder already here.
+      await page.locator('.getting-started-step.expanded').filter({ hasText: 'Choose Local Model Folder' }).first().waitFor({ timeout: 5_000 });
+      await screenshot(page, 'walkthrough');
       await runCommand(page, 'View: Close All Editors');
     },
   },
