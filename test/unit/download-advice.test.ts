@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { downloadAdvice } from '../../src/editor/download-advice';
 import { DownloadError } from '../../src/models/download-error';
-import { downloadFile } from '../../src/models/hub-download';
+import { downloadFile } from '../../src/models/file-transfer';
 
 /** A port nothing listens on: the download fails as it does offline. */
 async function deadPort(): Promise<number> {
