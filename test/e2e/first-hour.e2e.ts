@@ -43,16 +43,17 @@ export const scenarios: Scenario[] = [
     timeoutMs: 90_000,
     async run({ page }) {
       await waitForWorkbench(page);
-      await quickOpen(page, 'words.txt', 'red sweet apple');
-      await moveCursor(page, 'red sweet ap');
-      await clozeHover(page, 'strawberries', 30_000);
+      // A mask: its hover shows whatever cloze.hover says about other words.
+      await quickOpen(page, 'masks.txt', 'the sky is [MASK]');
+      await moveCursor(page, 'the sky is [MA', 2);
+      await clozeHover(page, 'blue', 30_000);
       await fromStatusMenu(page, 'Turn Unlikely-Word Hints On');
       try {
         await page.waitForTimeout(1000);
-        await moveCursor(page, 'red sweet ap');
+        await moveCursor(page, 'the sky is [MA', 2);
         // The planted model still answers: the folder is still the model, and
         // nothing asks to download another one.
-        await clozeHover(page, 'strawberries', 15_000, 'hints-toggled-model-kept');
+        await clozeHover(page, 'blue', 15_000, 'hints-toggled-model-kept');
       } finally {
         await fromStatusMenu(page, 'Turn Unlikely-Word Hints Off');
       }
