@@ -59,9 +59,10 @@ suite('Models in the editor', function () {
     await set('cloze.modelPath', '');
     await set('cloze.hubEndpoint', hub.url);
     await set('cloze.model', `test-org/not-downloaded@${notDownloaded}`);
-    const editor = await openDocument('the cat drinks water| .');
+    // A mask: its hover shows whatever cloze.hover says about other words.
+    const editor = await openDocument('the cat drinks [MASK]| .');
     const hovers = await Promise.race([
-      vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(0, 16)),
+      vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(0, 17)),
       new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 15_000)),
     ]);
     assert.ok(hovers, 'the hover was still waiting after 15 s');
