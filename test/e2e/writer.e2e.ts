@@ -34,6 +34,7 @@ export const scenarios: Scenario[] = [
     name: 'Alt+\\ in the gap after "is " shows the word as ghost text, and Tab inserts it',
     async run({ page, server, timings }) {
       await waitForWorkbench(page);
+      await runCommand(page, 'View: Close All Editors');
       await quickOpen(page, 'gap.txt', 'the sky is');
       await moveCursor(page, 'the sky is ');
       const asked = Date.now();
@@ -63,6 +64,8 @@ export const scenarios: Scenario[] = [
       await screenshot(page, 'replace-word-mid-word');
       await page.keyboard.press('Enter');
       await waitForFile(path.join(server.workspace, 'replace.txt'), (c) => c === 'the grass is green .\n');
+      // Back in the editor (the list had the focus), one undo restores the word.
+      await page.locator(selectors.activeEditor).first().click();
       await page.keyboard.press('Control+Z');
       await waitForFile(path.join(server.workspace, 'replace.txt'), (c) => c === 'the grass is wet .\n');
       await runCommand(page, 'View: Close All Editors');
