@@ -38,7 +38,7 @@ export const scenarios: Scenario[] = [
         await page.keyboard.press('Enter');
         await waitForFile(path.join(server.workspace, 'hints.md'), (c) => c.includes('we love their house .'));
       } finally {
-        fs.rmSync(settings, { force: true });
+        fs.writeFileSync(settings, '{}\n');
         await page.keyboard.press('Escape');
       }
       await runCommand(page, 'View: Close All Editors');

@@ -136,11 +136,9 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  * apply. Pass `{}` to go back to the user settings.
  */
 export async function setWorkspaceSettings(page: Page, workspace: string, settings: Record<string, unknown>): Promise<void> {
+  // The fixture has the file from the start, so that the editor watches it already.
   const file = path.join(workspace, '.vscode', 'settings.json');
-  if (Object.keys(settings).length === 0) fs.rmSync(file, { force: true });
-  else {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(settings, null, 2));
-  }
-  await page.waitForTimeout(1500);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(settings, null, 2)}\n`);
+  await page.waitForTimeout(2000);
 }

@@ -1,4 +1,6 @@
-// Writer first, as a user meets it: a blank filled without typing [MASK]
+// Writer first, as a user meets it (named to run after cloze.e2e.ts, which
+// times the first ghost text with the model still to load, and before the
+// workbench scenarios, which leave an editor of their own): a blank filled without typing [MASK]
 // (Alt+\ in a gap), a word replaced from anywhere inside it, only real words
 // in the lists, alternatives that keep the meaning, and a hover that stays
 // quiet over plain words. Runs on the planted models, whose answers are known.
@@ -76,7 +78,7 @@ export const scenarios: Scenario[] = [
     async run({ page }) {
       await waitForWorkbench(page);
       const words = new Set(englishWords().map((w) => w.toLowerCase()));
-      await quickOpen(page, 'real-words.txt', 'red sweet apple');
+      await quickOpen(page, 'listed.txt', 'red sweet apple');
       const seen: string[] = [];
       for (const [line, prefix] of [[0, 'red sweet ap'], [1, 'the cat drinks wa'], [2, 'i like to eat ca']] as const) {
         await moveCursor(page, prefix, line);

@@ -7,6 +7,9 @@
 //
 //   npm run make-models && npm run build && npm run test:e2e -- --grep latency --model test/fixtures/models/bert-base-random-int8
 //
+// Named to run last: it leaves the editor as it found it, but is the least
+// needed for the scenarios of the other files.
+//
 // On the tiny model (the default run) it measures the editor path alone.
 import type { Page } from '../editor/run-code-server';
 import type { E2EContext, Scenario } from './scenario';
