@@ -137,7 +137,7 @@ suite('Robustness', function () {
       const editor = await openDocument('');
       await assertNoInline(editor);
       assert.equal(await clozeHover(editor.document, new vscode.Position(0, 0)), undefined);
-      assert.deepEqual(await suggestWordPopups(), [{ level: 'info', text: 'Cloze: put the cursor on a word or a [MASK], or select a word.' }]);
+      assert.deepEqual(await suggestWordPopups(), [{ level: 'info', text: 'Cloze: put the cursor on a word, a [MASK] or a gap between words, or select a word.' }]);
     });
 
     test('a document that is only [MASK] gets a word', async () => {
