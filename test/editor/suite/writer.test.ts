@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openDocument, sleep, tinyModelPath, useTinyModelSuite, waitFor } from './helpers';
+import { note, openDocument, sleep, tinyModelPath, useTinyModelSuite, waitFor, withLag } from './helpers';
 
 /** Runs `command`, then accepts ghost text until the document reads `expected`. */
 async function acceptGhost(editor: vscode.TextEditor, command: string, expected: string): Promise<void> {
@@ -117,5 +118,36 @@ suite('Writer first: alternatives that keep the meaning', function () {
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     await picking;
     await waitFor(() => editor.document.getText() === 'a large car .', { message: 'the synonym to replace the word', timeoutMs: 10_000 });
+  });
+});
+
+suite('Writer first: latency and the extension host on a bert-base-sized model', function () {
+  this.timeout(180_000);
+  const set = useTinyModelSuite({ 'cloze.hover': 'every word' });
+
+  test('hover on a word (whole words on): timings, and the event-loop lag meanwhile', async function () {
+    const model = path.join(path.dirname(tinyModelPath()), 'bert-base-random-int8');
+    if (!fs.existsSync(path.join(model, 'config.json'))) this.skip(); // `npm run make-models` builds it
+    await set('cloze.modelPath', model);
+    const sentences = [
+      'a storm rolled over the quiet village .', 'the baker sold warm bread every morning .', 'our teacher explained the lesson slowly .',
+      'the garden was full of bright flowers .', 'my brother repaired the broken window .', 'the museum opened a new exhibition .',
+      'she painted the kitchen a pale yellow .', 'the pilot landed the plane safely .',
+    ];
+    const editor = await openDocument(sentences.join('\n\n'));
+    const hover = (line: number) =>
+      vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, new vscode.Position(line, sentences[line / 2].indexOf(' ') + 2));
+    await waitFor(async () => ((await hover(0)).length > 0 ? true : undefined), { message: 'the model to load', timeoutMs: 60_000 });
+    const hoverMs: number[] = [];
+    const { maxMs, p95Ms, elapsedMs } = await withLag(async () => {
+      for (let i = 1; i < sentences.length; i++) {
+        const started = Date.now();
+        await hover(i * 2);
+        hoverMs.push(Date.now() - started);
+      }
+    });
+    hoverMs.sort((a, b) => a - b);
+    note(`bert-base int8, hover with whole words (provider, no rendering): ${hoverMs.join(' ')} ms; event-loop lag meanwhile (${elapsedMs} ms): p95 ${p95Ms.toFixed(1)} ms, max ${maxMs.toFixed(1)} ms`);
+    assert.ok(p95Ms < 50, `p95 event-loop lag ${p95Ms.toFixed(1)} ms`);
   });
 });
