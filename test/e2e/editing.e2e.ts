@@ -82,7 +82,9 @@ export const scenarios: Scenario[] = [
       const seen: string[] = [];
       for (const [line, prefix] of [[0, 'red sweet ap'], [1, 'the cat drinks wa'], [2, 'i like to eat ca']] as const) {
         await moveCursor(page, prefix, line);
-        await page.keyboard.press('Control+Alt+M');
+        // Suggest Word's keys (Ctrl+K Ctrl+G).
+        await page.keyboard.press('Control+K');
+        await page.keyboard.press('Control+G');
         const rows = page.locator(selectors.quickInputRow).filter({ hasText: '%' });
         await rows.first().waitFor({ timeout: 30_000 });
         const labels = (await allTexts(rows)).map((t) => /^\p{L}+/u.exec(t)?.[0] ?? t);
