@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Engine } from '../../src/engine/engine';
 import { silentLogger } from '../../src/engine/types';
 import { FillMask } from '../../src/engine/worker/fill-mask';
 import { MaskedLm } from '../../src/engine/worker/masked-lm';
+import { testGraphCache, useTinyEngine } from '../helpers/tiny-model';
 
 /** The planted model with a synonym and an antonym of `big` (MEANING_VARIANT in test/fixtures/model-gen/planted.ts). */
 const MEANING = path.join(__dirname, '../fixtures/models/tiny-meaning');
@@ -15,7 +15,7 @@ describe('alternatives that fit the gap, or keep the meaning (planted synonyms a
   let lm: MaskedLm;
   let fillMask: FillMask;
   before(async () => {
-    lm = await MaskedLm.load(MEANING, 1, silentLogger);
+    lm = await MaskedLm.load(MEANING, 1, silentLogger, { graphCacheDir: testGraphCache() });
     fillMask = new FillMask(lm, 0);
   });
   after(() => lm.release());
@@ -62,14 +62,10 @@ describe('alternatives that fit the gap, or keep the meaning (planted synonyms a
 });
 
 describe('alternatives through the worker', () => {
-  let engine: Engine;
-  before(() => {
-    engine = new Engine({ modelDir: MEANING, threads: 1 });
-  });
-  after(() => engine.dispose());
+  const tiny = useTinyEngine({ modelDir: MEANING });
 
   test('meaning crosses the thread boundary', async () => {
-    const [result] = await engine.fill({ text, masks: [big], topK: 3, alternatives: 'meaning' });
+    const [result] = await tiny.engine.fill({ text, masks: [big], topK: 3, alternatives: 'meaning' });
     assert.equal(result.suggestions[0].word, 'large');
   });
 });
