@@ -13,6 +13,10 @@ test('ab-workers bundles the worker at a revision and prints a verdict per windo
     t.skip('needs a git checkout');
     return;
   }
+  // Work folders this run makes; one left by an interrupted earlier run (Ctrl+C) is not this run's.
+  const cache = path.join(ROOT, 'node_modules/.cache');
+  const workFolders = () => new Set(fs.existsSync(cache) ? fs.readdirSync(cache).filter((f) => f.startsWith('cloze-ab-')) : []);
+  const before = workFolders();
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/bench/ab-workers.ts', '--base', 'HEAD', '--model-dir', TINY, '--windows', '16', '--rounds', '1', '--pairs', '2'], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -26,6 +30,5 @@ test('ab-workers bundles the worker at a revision and prints a verdict per windo
   // The temporary worktree and bundle are gone.
   const worktrees = spawnSync('git', ['worktree', 'list'], { cwd: ROOT, encoding: 'utf8' }).stdout;
   assert.doesNotMatch(worktrees, /cloze-ab-tree-/);
-  const cache = path.join(ROOT, 'node_modules/.cache');
-  assert.deepEqual(fs.existsSync(cache) ? fs.readdirSync(cache).filter((f) => f.startsWith('cloze-ab-')) : [], []);
+  assert.deepEqual([...workFolders()].filter((f) => !before.has(f)), []);
 });
