@@ -13,9 +13,11 @@ BertForMaskedLM (post-LayerNorm encoder, GELU with erf, LayerNorm eps 1e-12,
 MLM head dense + gelu + LayerNorm, decoder tied to the word embeddings plus a
 bias), so the weights can be exported as an ordinary BERT model.
 
-The schedule runs on progress = max(step / planned_steps, elapsed / budget),
-so a slower machine ends the schedule early rather than overrunning the
-budget. `--steps N` (with --budget-min large) replays a run step for step.
+The schedule runs on progress = elapsed / budget (as in Cramming), so a
+slower or busier machine takes fewer steps rather than overrunning the budget;
+the number of steps taken is recorded. `--steps N` runs the schedule on
+progress = step / N instead (with --budget-min as an upper bound), which
+replays a run step for step.
 
 Usage:
   train.py --corpus /work/data/corpus --out /work/data/run1 --budget-min 80
@@ -260,7 +262,7 @@ def main():
     ap.add_argument('--weight-decay', type=float, default=0.01)
     ap.add_argument('--clip', type=float, default=0.5)
     ap.add_argument('--budget-min', type=float, default=80.0, help='wall-clock minutes for the training loop')
-    ap.add_argument('--steps', type=int, default=0, help='planned optimizer steps; 0: from a measured warm-up')
+    ap.add_argument('--steps', type=int, default=0, help='optimizer steps of the schedule; 0: schedule on wall-clock time')
     ap.add_argument('--threads', type=int, default=2)
     ap.add_argument('--ckpt-every-min', type=float, default=5.0)
     ap.add_argument('--eval-rows', type=int, default=256, help='held-out rows for the periodic evaluation')
@@ -330,7 +332,7 @@ def main():
         # learning rate from progress (one cycle)
         if planned:
             frac = step / planned
-            progress = max(frac, (time.time() - t_start) / budget)
+            progress = frac if time.time() - t_start < budget else 1.0
         else:
             progress = (time.time() - t_start) / budget
         if progress >= 1.0:
@@ -351,11 +353,7 @@ def main():
         seen_tokens += tokens_per_step
         ema_loss = total_loss if ema_loss is None else 0.95 * ema_loss + 0.05 * total_loss
         elapsed = time.time() - t_start
-        if not planned and step == 10:
-            # plan the step count from the measured throughput (kept fixed from here on)
-            planned = max(20, int(budget / (elapsed / step)))
-            say(f'measured {seen_tokens / elapsed:.0f} tokens/s; planned steps {planned}')
-        if step % 10 == 0:
+        if step % 5 == 0:
             say(f'step {step}/{planned} epoch {epoch} lr {lr:.2e} loss {total_loss:.3f} ema {ema_loss:.3f} '
                 f'gnorm {gnorm:.2f} tokens {seen_tokens} {seen_tokens / elapsed:.0f} tok/s elapsed {elapsed / 60:.1f} min')
         if time.time() - last_ckpt > args.ckpt_every_min * 60:
