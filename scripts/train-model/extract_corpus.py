@@ -346,16 +346,27 @@ def norm_hash(par):
 PARSERS = {'rst': rst_paragraphs, 'pod': pod_paragraphs, 'asciidoc': adoc_paragraphs, 'html': html_paragraphs}
 
 
+# Packages whose copyright file is not in the machine-readable (DEP-5) format.
+MAIN_LICENCE = {'python3.11-doc': 'PSF-2.0 (the Python licence; see the copyright file)'}
+
+
 def package_info(pkg):
+    """Version, the licence of the package's main files ("Files: *"), and all licences named."""
     ver = subprocess.run(['dpkg-query', '-W', '-f=${Version}', pkg], capture_output=True, text=True).stdout.strip()
-    lic = []
     cp = Path('/usr/share/doc') / pkg / 'copyright'
-    if cp.exists():
-        for line in cp.read_text(errors='replace').splitlines():
-            m = re.match(r'^License:\s*(\S.*)$', line)
-            if m and m.group(1).strip() not in lic:
-                lic.append(m.group(1).strip())
-    return ver, lic, str(cp)
+    text = cp.read_text(errors='replace') if cp.exists() else ''
+    main, every = MAIN_LICENCE.get(pkg), []
+    if text.startswith('Format:'):
+        for stanza in re.split(r'\n\s*\n', text):
+            files = re.search(r'^Files:\s*(.*)$', stanza, re.M)
+            lic = re.search(r'^License:\s*(\S.*)$', stanza, re.M)
+            if lic:
+                name = lic.group(1).strip()
+                if name not in every:
+                    every.append(name)
+                if files and files.group(1).split()[:1] == ['*'] and main is None:
+                    main = name
+    return ver, main, every, str(cp)
 
 
 def main():
@@ -377,8 +388,9 @@ def main():
     for src in SOURCES:
         if src['name'] not in wanted:
             continue
-        ver, lic, cp = package_info(src['name'])
-        stats = {'package': src['name'], 'version': ver, 'licence': lic, 'copyright_file': cp,
+        ver, main_lic, all_lic, cp = package_info(src['name'])
+        stats = {'package': src['name'], 'version': ver, 'licence': main_lic, 'licences_in_copyright_file': all_lic,
+                 'copyright_file': cp,
                  'format': src['format'], 'documents': 0, 'documents_heldout': 0,
                  'paragraphs': 0, 'words': 0, 'paragraphs_heldout': 0, 'words_heldout': 0,
                  'duplicates_dropped': 0}
