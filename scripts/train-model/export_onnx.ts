@@ -179,7 +179,12 @@ async function main(): Promise<void> {
   const fp32Size = writeModel(fp32File, graph, { producerName: 'cloze-train-model', metadata });
   const size = writeModel(path.join(modelDir, 'model.onnx'), quantizeGathers(quantizeDynamic(graph)), { producerName: 'cloze-train-model', metadata });
   console.log(`wrote ${fp32File} (${(fp32Size / 1e6).toFixed(1)} MB) and ${modelDir}/model.onnx (${(size / 1e6).toFixed(1)} MB)`);
-  for (const f of TOKENIZER_FILES) fs.copyFileSync(path.join(tokenizerDir, f), path.join(modelDir, f));
+  for (const f of TOKENIZER_FILES) {
+    const target = path.join(modelDir, f);
+    fs.rmSync(target, { force: true });
+    fs.copyFileSync(path.join(tokenizerDir, f), target);
+    fs.chmodSync(target, 0o644);
+  }
   fs.writeFileSync(path.join(modelDir, 'config.json'), JSON.stringify({ ...bertConfigJson(config), hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 }, null, 2) + '\n');
   await check(modelDir, fp32File);
 }

@@ -24,7 +24,8 @@ ckpt = torch.load(sys.argv[1], map_location='cpu')
 model = BertForMaskedLM(ckpt['config'])
 model.load_state_dict(ckpt['model'])
 model.eval()
-tok = BertTokenizer(os.path.join(os.environ.get('CLOZE_BERT_BASE_UNCASED_DIR', '/work/shared/bert-base-uncased'), 'tokenizer.json'))
+shared = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'bert-base-uncased')
+tok = BertTokenizer(os.path.join(os.environ.get('CLOZE_BERT_BASE_UNCASED_DIR', shared), 'tokenizer.json'))
 for text in sys.argv[2:] or PROBES:
     ids = []
     for i, part in enumerate(text.split('[MASK]')):

@@ -247,7 +247,7 @@ def evaluate(model, rows, tok, vocab_size, seed, batch=32):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--corpus', default='/work/data/corpus')
-    ap.add_argument('--tokenizer', default='/work/shared/bert-base-uncased')
+    ap.add_argument('--tokenizer', default=os.environ.get('CLOZE_BERT_BASE_UNCASED_DIR', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'bert-base-uncased')))
     ap.add_argument('--out', default='/work/data/run1')
     ap.add_argument('--seed', type=int, default=18)
     ap.add_argument('--layers', type=int, default=4)
