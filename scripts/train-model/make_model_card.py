@@ -168,8 +168,9 @@ scripts/train-model/export.sh $DATA/run $DATA/corpus models/{args.name}
 ```
 
 The schedule follows wall-clock time, so a rerun on another machine takes a different number of
-steps; `--steps {meta.get('step', 0)} --budget-min 100000` instead replays this run's schedule step for
-step (the same batches and masks, with the same seed).
+steps; `--steps {meta.get('step', 0)} --budget-min 100000` instead runs this run's number of steps on a
+step-based schedule (the same batches and masks, with the same seed; the learning rate at each step
+differs a little, as the run's own schedule followed the clock).
 """
     with open(os.path.join(args.model_dir, 'README.md'), 'w') as f:
         f.write(card)
