@@ -30,10 +30,17 @@ import random
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+# One BLAS thread, and OpenMP threads that sleep rather than spin while they
+# wait: on a machine shared with other work, OpenBLAS's own thread pool next to
+# PyTorch's spinning OpenMP threads made each step several times slower. Must be
+# set before numpy and torch load their libraries.
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
+os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wordpiece import BertTokenizer  # noqa: E402
