@@ -69,6 +69,13 @@ def main():
     status = '' if final else ('\n> **Early checkpoint.** This folder was exported from a checkpoint taken during training, '
                                'not from the finished run; the numbers below are that checkpoint\'s.\n')
     acc = f"{100 * ev['top1_accuracy']:.1f}%" if ev else 'not measured'
+    weak = ''
+    if ev and ev['top1_accuracy'] < 0.3:
+        weak = ('\n> **Barely trained.** At this budget ({:,} tokens seen) the model has only begun to leave the stage of '
+                'predicting frequent words: its top guesses are mostly "the", punctuation, "to" and "a", with a little '
+                'context showing through (e.g. "file" before "command", "is" after "the kernel"). It is a working, '
+                'correctly wired model for exercising the pipeline, not yet a useful suggester; it needs more training '
+                '(the same scripts with a larger `--budget-min`).\n').format(meta.get('tokens_seen', 0))
     card = f"""# {args.name}
 
 A small English BERT masked-language model for [Cloze](../../README.md), trained from scratch
@@ -76,8 +83,8 @@ on prose from Debian's documentation packages. It uses the vocabulary and tokeni
 `bert-base-uncased` (lower-cased WordPiece, 30,522 entries), so it reads text exactly as that
 model does, and it is laid out like a Hugging Face `BertForMaskedLM` ONNX export
 (int8, dynamically quantized). It is far weaker than `bert-base-uncased`; what it offers is a
-real, trained model of about 19 MB that lives in the repository and needs no download.
-{status}
+real, trained model of {os.path.getsize(os.path.join(args.model_dir, 'model.onnx')) / 1e6:.0f} MB that lives in the repository and needs no download.
+{status}{weak}
 Use it as a local model folder:
 
 ```sh
@@ -163,7 +170,8 @@ sudo apt-get install python3-torch python3-numpy libopenblas0-pthread \\
 DATA=/some/folder/outside/the/repository
 python3 scripts/train-model/extract_corpus.py --out $DATA/corpus
 python3 scripts/train-model/train.py --corpus $DATA/corpus --out $DATA/run \\
-  --budget-min {a.get('budget_min')} --lr {a.get('lr')} --accum {a.get('accum')} --seed {meta.get('seed')}
+  --layers {a.get('layers')} --hidden {a.get('hidden')} --heads {a.get('heads')} --intermediate {a.get('intermediate')} \\
+  --micro-batch {a.get('micro_batch')} --accum {a.get('accum')} --lr {a.get('lr')} --budget-min {a.get('budget_min')} --seed {meta.get('seed')}
 scripts/train-model/export.sh $DATA/run $DATA/corpus models/{args.name}
 ```
 
