@@ -1,0 +1,41 @@
+#!/usr/bin/python3
+"""Top candidates of a train.py checkpoint at the [MASK] of a few probes (PyTorch).
+
+Usage: probe.py <checkpoint.pt> [text ...]
+Used to check an exported model against the checkpoint it came from.
+"""
+import os
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train import BertForMaskedLM  # noqa: E402
+from wordpiece import BertTokenizer  # noqa: E402
+
+PROBES = [
+    'the program prints an error [MASK] the file is missing .',
+    'the capital of france is [MASK] .',
+    'you can use the [MASK] command to list the files in a directory .',
+    'the kernel [MASK] the memory of the process .',
+]
+
+ckpt = torch.load(sys.argv[1], map_location='cpu')
+model = BertForMaskedLM(ckpt['config'])
+model.load_state_dict(ckpt['model'])
+model.eval()
+shared = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'bert-base-uncased')
+tok = BertTokenizer(os.path.join(os.environ.get('CLOZE_BERT_BASE_UNCASED_DIR', shared), 'tokenizer.json'))
+for text in sys.argv[2:] or PROBES:
+    ids = []
+    for i, part in enumerate(text.split('[MASK]')):
+        if i:
+            ids.append(tok.mask_id)
+        ids.extend(tok.encode(part))
+    ids = [tok.cls_id] + ids + [tok.sep_id]
+    pos = ids.index(tok.mask_id)
+    with torch.no_grad():
+        logits = model.head(model.hidden(torch.tensor([ids]))[0, pos])
+    p = logits.softmax(-1)
+    top = p.topk(5)
+    print(text + '\n  torch: ' + ', '.join(f'{tok.inv[i]} {100 * v:.1f}%' for v, i in zip(top.values.tolist(), top.indices.tolist())))
