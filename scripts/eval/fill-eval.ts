@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Engine, FillRequest } from '../../src/engine';
 import type { WordTokenizer } from '../../src/engine/window/word-tokenizer';
-import { everyKth, shuffledIndexes, timing } from './corpus';
+import { everyKth, shuffledIndexes, timing, type WordAt } from './corpus';
 import { neighboursOf, type TrainingCounts } from './baselines';
 
 /** The editor's defaults (`cloze.topK`, `cloze.maxContextTokens`) and the mask it types. */
@@ -64,13 +64,19 @@ export function fillItems(paragraphs: readonly string[], options: { every: numbe
     const text = paragraphs[p];
     for (const w of everyKth(text, options.every)) {
       if (items.length >= options.maxItems) return items;
-      const masked = text.slice(0, w.start) + TYPED_MASK + text.slice(w.end);
-      // As the engine splits a word it replaces (rank-suggestions.ts): with its space where the vocabulary encodes spaces.
-      const pieces = tokenizer.encodePiece(tokenizer.encodesWhitespace && /\s/.test(text[w.start - 1] ?? '') ? ` ${w.word}` : w.word);
-      items.push({ paragraph: p, word: w.word, masked, start: w.start, onePiece: pieces.length === 1 && pieces[0] !== tokenizer.unkTokenId, ...neighboursOf(text, w.start, w.end) });
+      items.push(fillItem(text, w, tokenizer, p));
     }
   }
   return items;
+}
+
+/** The item that masks the word `w` of `text` (paragraph number `paragraph`). */
+export function fillItem(text: string, w: WordAt, tokenizer: WordTokenizer, paragraph = 0): FillItem {
+  const masked = text.slice(0, w.start) + TYPED_MASK + text.slice(w.end);
+  // As the engine splits a word it replaces (rank-suggestions.ts): with its space where the vocabulary encodes spaces.
+  const pieces = tokenizer.encodePiece(tokenizer.encodesWhitespace && /\s/.test(text[w.start - 1] ?? '') ? ` ${w.word}` : w.word);
+  const onePiece = pieces.length === 1 && pieces[0] !== tokenizer.unkTokenId;
+  return { paragraph, word: w.word, masked, start: w.start, onePiece, ...neighboursOf(text, w.start, w.end) };
 }
 
 /** Runs both conditions over `items`. */
