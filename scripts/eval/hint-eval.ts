@@ -79,10 +79,12 @@ export interface HintReport {
 
 /**
  * Plants one error into each sentence of `text` that holds a checkable
- * confusable word: a distinct confusable word of the sentence at random, one
- * of its occurrences, one of its partners.
+ * confusable word: of the sentence's confusable words, one planted least so
+ * far (by `counts`, which this updates; ties at random), so that `to` and
+ * `of`, in nearly every sentence, do not crowd out `their` and `than`; then
+ * one of its occurrences and one of its partners at random.
  */
-export function plantErrors(text: string, random: () => number, limit = Number.POSITIVE_INFINITY): HintParagraph {
+export function plantErrors(text: string, random: () => number, limit = Number.POSITIVE_INFINITY, counts = new Map<string, number>()): HintParagraph {
   const confusions = confusionMap();
   const plants: Plant[] = [];
   for (const sentence of sentencesOf(text)) {
@@ -91,7 +93,9 @@ export function plantErrors(text: string, random: () => number, limit = Number.P
     const candidates = words.filter((w) => confusions.has(normal(text.slice(w.start, w.end))));
     if (candidates.length === 0) continue;
     const kinds = [...new Set(candidates.map((w) => normal(text.slice(w.start, w.end))))];
-    const kind = pick(kinds, random);
+    const fewest = Math.min(...kinds.map((k) => counts.get(k) ?? 0));
+    const kind = pick(kinds.filter((k) => (counts.get(k) ?? 0) === fewest), random);
+    counts.set(kind, fewest + 1);
     const at = pick(candidates.filter((w) => normal(text.slice(w.start, w.end)) === kind), random);
     const right = text.slice(at.start, at.end);
     plants.push({ ...at, right, wrong: inCaseOf(pick(confusions.get(kind) ?? [], random), right) });
@@ -109,13 +113,14 @@ export function plantErrors(text: string, random: () => number, limit = Number.P
   return { clean: text, planted, plants: moved };
 }
 
-/** The hint paragraphs of `paragraphs` in a seeded order, until `maxSentences` errors are planted. */
+/** The hint paragraphs of `paragraphs` in a seeded order, until `maxSentences` errors are planted (see {@link plantErrors}). */
 export function hintParagraphs(paragraphs: readonly string[], maxSentences: number, random: () => number): HintParagraph[] {
   const out: HintParagraph[] = [];
   let planted = 0;
+  const counts = new Map<string, number>();
   for (const p of shuffledIndexes(paragraphs.length, random)) {
     if (planted >= maxSentences) break;
-    const paragraph = plantErrors(paragraphs[p], random, maxSentences - planted);
+    const paragraph = plantErrors(paragraphs[p], random, maxSentences - planted, counts);
     if (paragraph.plants.length === 0) continue;
     planted += paragraph.plants.length;
     out.push(paragraph);

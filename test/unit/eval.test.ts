@@ -168,4 +168,12 @@ describe('eval: confusions', () => {
     assert.equal(inCaseOf('there', 'Their'), 'There');
     assert.equal(inCaseOf('there', 'THEIR'), 'THERE');
   });
+
+  test('plants the confusable word planted least so far', () => {
+    const counts = new Map([['to', 3]]);
+    const { planted, plants } = plantErrors('I want to see their house. Go to it.', () => 0, Infinity, counts);
+    assert.equal(planted, 'I want to see there house. Go too it.');
+    assert.deepEqual(plants.map((p) => p.wrong), ['there', 'too']);
+    assert.deepEqual([...counts], [['to', 4], ['their', 1]]);
+  });
 });
