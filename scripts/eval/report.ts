@@ -52,9 +52,9 @@ function formatHints(h: HintReport): string {
   const pairs = h.pairs.slice(0, 40).map((p) => [`${p.wrong} for ${p.right}`, p.planted, p.flagged, pct(p.planted === 0 ? 0 : p.flagged / p.planted)]);
   return [
     `Hints: ${h.planted} errors planted in ${h.paragraphs} paragraphs (${h.sentences} sentences, one error per sentence with a confusable word); ${h.words} words checked, ${h.cleanWords} in the clean text`,
-    `${h.plantedSkipped} planted words were not scored (several vocabulary pieces: it's, they're…) and count as missed.`,
+    `${h.plantedSkipped} planted words were not scored (several vocabulary pieces, such as it's and they're, or unknown to the vocabulary) and count as missed.`,
     `At the defaults (minRatio ${d.minRatio}, minScore ${d.minScore}, similar spelling only): precision ${pct(d.precision)}, recall ${pct(d.recall)}, F1 ${d.f1.toFixed(3)}; `
-      + `${d.truePositives} planted words flagged (${d.corrected} with the right word first), ${d.falsePositives} other words flagged; `
+      + `${d.truePositives} of ${h.planted} planted errors flagged (${d.corrected} with the right word first), ${d.falsePositives} other words flagged; `
       + `${d.falseMarksPer1000.toFixed(2)} false marks per 1,000 words of clean text`,
     `Time per check request (at most 120 words): ${ms(h.ms)} (${h.ms.n} requests)`,
     '',
