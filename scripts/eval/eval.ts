@@ -23,8 +23,8 @@ export interface EvalOptions {
   model: string;
   /** @default `$CLOZE_EVAL_CORPUS` */
   corpus?: string;
-  /** Items per section: fill items, planted sentences, alternatives words. @default 300 */
-  maxItems?: number;
+  /** Items per section: fill items, planted sentences, alternatives words; one number for all, or per section. @default 300 */
+  maxItems?: number | Partial<Record<Section, number>>;
   /** Every how many words an item is taken. @default 7 */
   every?: number;
   /** @default 18 */
@@ -44,7 +44,7 @@ const SECTIONS: Section[] = ['fill', 'hints', 'alternatives'];
 export interface EvalReport {
   model: { name: string; dir: string; size: string; bytes: number; config: string; graph: ModelInfo['graph']; loadMs: number };
   corpus: { dir: string; heldoutParagraphs: number; trainParagraphs: number; trainWords: number; vocabulary: number };
-  options: { maxItems: number; every: number; seed: number };
+  options: { maxItems: Record<Section, number>; every: number; seed: number };
   fill?: FillReport;
   hints?: HintReport;
   alternatives?: AlternativesReport;
@@ -61,7 +61,7 @@ export const MEANING_MODE = 'DEFAULT_ALTERNATIVES' in engineDoor;
 /** Runs the sections asked for and returns the report. */
 export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const started = performance.now();
-  const maxItems = options.maxItems ?? 300;
+  const maxItems = sectionLimits(options.maxItems);
   const every = options.every ?? 7;
   const seed = options.seed ?? 18;
   const sections = options.sections ?? SECTIONS;
@@ -81,11 +81,11 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       const counts = await TrainingCounts.fromCorpus(corpus);
       Object.assign(report.corpus, { trainParagraphs: counts.paragraphs, trainWords: counts.words, vocabulary: counts.vocabularySize });
       const tokenizer = WordTokenizer.fromFolder(options.model);
-      const items = fillItems(heldout, { every, maxItems, random: seededRandom(seed), tokenizer });
+      const items = fillItems(heldout, { every, maxItems: maxItems.fill, random: seededRandom(seed), tokenizer });
       report.fill = await evaluateFill(engine, items, counts, every);
     }
     if (sections.includes('hints')) {
-      report.hints = await evaluateHints(engine, hintParagraphs(heldout, maxItems, seededRandom(seed + 1)));
+      report.hints = await evaluateHints(engine, hintParagraphs(heldout, maxItems.hints, seededRandom(seed + 1)));
     }
     if (sections.includes('alternatives')) {
       const dir = options.wordnet ?? DEFAULT_WORDNET_DIR;
@@ -94,7 +94,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
         report.notes.alternatives = `no WordNet data files in ${dir}: install Debian's wordnet-base or pass --wordnet DIR`;
       } else {
         const modes: AlternativesMode[] = MEANING_MODE ? ['fit', 'meaning'] : ['fit'];
-        const items = alternativesItems(heldout, wordnet, { every, maxItems, random: seededRandom(seed + 2) });
+        const items = alternativesItems(heldout, wordnet, { every, maxItems: maxItems.alternatives, random: seededRandom(seed + 2) });
         report.alternatives = await evaluateAlternatives(engine, items, modes, MEANING_MODE ? [] : ['meaning']);
       }
     }
@@ -103,6 +103,13 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   } finally {
     await engine.dispose();
   }
+}
+
+/** Items per section: `limit` for all, or per section (300 where not given). */
+function sectionLimits(limit: EvalOptions['maxItems']): Record<Section, number> {
+  const all = typeof limit === 'number' ? limit : 300;
+  const each = typeof limit === 'object' ? limit : {};
+  return { fill: each.fill ?? all, hints: each.hints ?? all, alternatives: each.alternatives ?? all };
 }
 
 /** The model's name, size and shape, from its folder and what the engine reported. */
@@ -121,7 +128,8 @@ function describeModel(dir: string, info: ModelInfo): EvalReport['model'] {
 const USAGE = `Usage: npm run eval -- --model DIR [--corpus DIR] [--json] [--max-items N] [--every K] [--seed S]
                        [--wordnet DIR] [--sections fill,hints,alternatives] [--threads N] [--graph-cache DIR]
   --corpus     a folder with heldout.txt and train.txt (default: $CLOZE_EVAL_CORPUS)
-  --max-items  items per section (default 300); --every: every K-th word is an item (default 7)
+  --max-items  items per section (default 300): N for all, or fill=N,hints=N,alternatives=N
+  --every      every K-th word is an item (default 7)
   --wordnet    WordNet 3.0 data files (default ${DEFAULT_WORDNET_DIR}); without them alternatives are skipped
   --graph-cache  where the engine keeps the rewritten model (default: the model folder when writable)`;
 
@@ -145,7 +153,7 @@ export function parseArgs(argv: readonly string[]): EvalOptions & { json: boolea
     else if (arg === '--corpus') options.corpus = value();
     else if (arg === '--wordnet') options.wordnet = value();
     else if (arg === '--graph-cache') options.graphCacheDir = value();
-    else if (arg === '--max-items') options.maxItems = integer(arg, value(), 1);
+    else if (arg === '--max-items') options.maxItems = parseLimits(value(), integer);
     else if (arg === '--every') options.every = integer(arg, value(), 1);
     else if (arg === '--seed') options.seed = integer(arg, value(), 0);
     else if (arg === '--threads') options.threads = integer(arg, value(), 1);
@@ -158,6 +166,18 @@ export function parseArgs(argv: readonly string[]): EvalOptions & { json: boolea
   }
   if (!options.model) throw new RangeError('Expected `--model DIR`');
   return options;
+}
+
+/** `400`, or `fill=400,hints=300,alternatives=150`. */
+function parseLimits(text: string, integer: (name: string, value: string | undefined, min: number) => number): EvalOptions['maxItems'] {
+  if (/^\d+$/.test(text)) return integer('--max-items', text, 1);
+  const limits: Partial<Record<Section, number>> = {};
+  for (const part of text.split(',')) {
+    const [name, n] = part.split('=');
+    if (!SECTIONS.includes(name as Section)) throw new RangeError(`Expected \`--max-items\` to be N or ${SECTIONS.map((s) => `${s}=N`).join(',')}, got \`${text}\``);
+    limits[name as Section] = integer(`--max-items ${name}`, n, 1);
+  }
+  return limits;
 }
 
 async function main(argv: string[]): Promise<void> {

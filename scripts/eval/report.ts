@@ -23,7 +23,7 @@ export function formatReport(report: EvalReport): string {
   const m = report.model;
   out.push(`Model: ${m.name} (${m.dir}): ${m.size}, ${m.config}; graph ${m.graph}, loaded in ${Math.round(m.loadMs)} ms`);
   out.push(`Corpus: ${report.corpus.dir}: ${report.corpus.heldoutParagraphs} held-out paragraphs; training text ${report.corpus.trainParagraphs} paragraphs, ${report.corpus.trainWords} words, ${report.corpus.vocabulary} distinct words`);
-  out.push(`Seed ${report.options.seed}, ${everyWord(report.options.every)}, at most ${report.options.maxItems} items per section`);
+  out.push(`Seed ${report.options.seed}, ${everyWord(report.options.every)}, at most ${report.options.maxItems.fill} fill items, ${report.options.maxItems.hints} planted sentences, ${report.options.maxItems.alternatives} alternatives words`);
   if (report.fill) out.push('', formatFill(report.fill));
   if (report.hints) out.push('', formatHints(report.hints));
   out.push('', report.alternatives ? formatAlternatives(report.alternatives) : `Alternatives: skipped (${report.notes.alternatives ?? 'not run'})`);

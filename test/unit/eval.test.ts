@@ -70,6 +70,8 @@ describe('eval: corpus and count baselines', () => {
     assert.deepEqual(parseArgs(['--model', 'm', '--json', '--max-items', '40', '--every', '3', '--sections', 'fill,hints']), {
       model: 'm', json: true, maxItems: 40, every: 3, sections: ['fill', 'hints'],
     });
+    assert.deepEqual(parseArgs(['--model', 'm', '--max-items', 'fill=400,alternatives=150']).maxItems, { fill: 400, alternatives: 150 });
+    assert.throws(() => parseArgs(['--model', 'm', '--max-items', 'speed=3']), /fill=N,hints=N,alternatives=N, got `speed=3`/);
     assert.throws(() => parseArgs(['--model', 'm', '--every', '0']), /`--every` to be an integer of at least 1, got `0`/);
     assert.throws(() => parseArgs(['--model', 'm', '--sections', 'fill,speed']), /got `speed`/);
     assert.throws(() => parseArgs(['--json']), /--model DIR/);
