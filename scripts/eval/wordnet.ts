@@ -68,9 +68,9 @@ export class WordNet {
 
   /**
    * The one-word antonyms of `word` (lowercase): the words of the synsets
-   * its `!` pointers lead to, and for adjectives also by similarity (`&`): the antonyms of
-   * the head adjective a satellite sense is similar to, and the satellites
-   * similar to each antonym (`big` -> `small`, `little`, `tiny`…).
+   * its `!` pointers lead to (`big` -> `small`, `little`), and for a
+   * satellite adjective, WordNet's indirect antonyms: those of the head
+   * adjective it is similar to (`&`; `huge` -> `small`, `little`).
    */
   antonyms(word: string): Set<string> {
     const out = new Set<string>();
@@ -83,9 +83,6 @@ export class WordNet {
     };
     const addAntonymSynset = (target: string) => {
       for (const w of this.synsets.get(target)?.words ?? []) out.add(w);
-      for (const p of this.synsets.get(target)?.pointers ?? []) {
-        if (p.symbol === '&') for (const w of this.synsets.get(p.target)?.words ?? []) out.add(w);
-      }
     };
     for (const { key, word: number } of this.senses.get(word) ?? []) {
       const synset = this.synsets.get(key);
