@@ -2,16 +2,13 @@
  * The alternatives section: held-out words that have WordNet synonyms are
  * replaced as the editor replaces a word (the word is the span, the engine
  * proposes other words), and the top five are compared with the word's
- * WordNet synonyms and antonyms, in each alternatives mode the engine has.
+ * WordNet synonyms and antonyms, in both alternatives modes (`fit`, `meaning`).
  */
 import { performance } from 'node:perf_hooks';
-import type { Engine, FillRequest } from '../../src/engine';
+import type { Alternatives, Engine, FillRequest } from '../../src/engine';
 import { everyKth, shuffledIndexes, timing } from './corpus';
 import { EDITOR_MAX_TOKENS, EDITOR_TOP_K } from './fill-eval';
 import type { WordNet } from './wordnet';
-
-/** What the engine may be asked for (FillRequest `alternatives`, where the engine has it). */
-export type AlternativesMode = 'fit' | 'meaning';
 
 /** Words too grammatical to ask alternatives for, though WordNet lists them. */
 const SKIP = new Set(['be', 'is', 'are', 'was', 'were', 'been', 'have', 'has', 'had', 'do', 'does', 'did', 'can', 'will', 'may', 'must', 'might', 'should', 'would', 'could', 'shall', 'not', 'one', 'a', 'i']);
@@ -27,7 +24,7 @@ export interface AlternativesItem {
 }
 
 export interface ModeScores {
-  mode: AlternativesMode;
+  mode: Alternatives;
   /** Alternatives shown (at most five per word). */
   shown: number;
   /** Their share that are WordNet synonyms / antonyms of the word. */
@@ -47,8 +44,6 @@ export interface AlternativesReport {
   /** Of the items, how many have an antonym in WordNet. */
   withAntonyms: number;
   modes: ModeScores[];
-  /** Modes the engine lacks (the `alternatives` field of FillRequest), so not measured. */
-  missingModes: AlternativesMode[];
 }
 
 /**
@@ -70,7 +65,7 @@ export function alternativesItems(paragraphs: readonly string[], wordnet: WordNe
 }
 
 /** Asks for each item's alternatives in each of `modes` and compares them with WordNet. */
-export async function evaluateAlternatives(engine: Engine, items: readonly AlternativesItem[], modes: readonly AlternativesMode[], missingModes: readonly AlternativesMode[] = []): Promise<AlternativesReport> {
+export async function evaluateAlternatives(engine: Engine, items: readonly AlternativesItem[], modes: readonly Alternatives[] = ['fit', 'meaning']): Promise<AlternativesReport> {
   const out: ModeScores[] = [];
   for (const mode of modes) {
     const ms: number[] = [];
@@ -83,8 +78,8 @@ export async function evaluateAlternatives(engine: Engine, items: readonly Alter
     let antonymFirst = 0;
     for (const item of items) {
       // The editor replacing a word: filter `words` (the word itself never comes back) and, with the
-      // default `cloze.wholeWords: words`, whole words. `alternatives` is read by engines that have it.
-      const request: FillRequest & { alternatives?: AlternativesMode } = {
+      // default `cloze.wholeWords: words`, whole words; `cloze.alternatives` picks the mode.
+      const request: FillRequest = {
         text: item.text,
         masks: [{ start: item.start, end: item.end }],
         topK: EDITOR_TOP_K,
@@ -120,5 +115,5 @@ export async function evaluateAlternatives(engine: Engine, items: readonly Alter
       ms: timing(ms),
     });
   }
-  return { items: items.length, withAntonyms: items.filter((i) => i.antonyms.size > 0).length, modes: out, missingModes: [...missingModes] };
+  return { items: items.length, withAntonyms: items.filter((i) => i.antonyms.size > 0).length, modes: out };
 }

@@ -7,11 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import * as engineDoor from '../../src/engine';
 import { Engine, type ModelInfo } from '../../src/engine';
 import { WordTokenizer } from '../../src/engine/window/word-tokenizer';
 import { formatBytes } from '../../src/text/format-bytes';
-import { type AlternativesMode, alternativesItems, type AlternativesReport, evaluateAlternatives } from './alternatives-eval';
+import { alternativesItems, type AlternativesReport, evaluateAlternatives } from './alternatives-eval';
 import { TrainingCounts } from './baselines';
 import { openCorpus, readHeldout, seededRandom } from './corpus';
 import { evaluateFill, fillItems, type FillReport } from './fill-eval';
@@ -52,12 +51,6 @@ export interface EvalReport {
   totalMs: number;
 }
 
-/**
- * Whether this engine takes `alternatives: 'meaning'` in a FillRequest: the
- * engine's door exports `DEFAULT_ALTERNATIVES` exactly when it does.
- */
-export const MEANING_MODE = 'DEFAULT_ALTERNATIVES' in engineDoor;
-
 /** Runs the sections asked for and returns the report. */
 export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const started = performance.now();
@@ -93,9 +86,8 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       if (!wordnet) {
         report.notes.alternatives = `no WordNet data files in ${dir}: install Debian's wordnet-base or pass --wordnet DIR`;
       } else {
-        const modes: AlternativesMode[] = MEANING_MODE ? ['fit', 'meaning'] : ['fit'];
         const items = alternativesItems(heldout, wordnet, { every, maxItems: maxItems.alternatives, random: seededRandom(seed + 2) });
-        report.alternatives = await evaluateAlternatives(engine, items, modes, MEANING_MODE ? [] : ['meaning']);
+        report.alternatives = await evaluateAlternatives(engine, items);
       }
     }
     report.totalMs = performance.now() - started;

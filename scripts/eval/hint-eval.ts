@@ -9,7 +9,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Engine, Span, WordCheck } from '../../src/engine';
-import { checkableWords, sentencesOf } from '../../src/text/hint-words';
+import { checkableWords } from '../../src/text/hint-words';
+import { sentencesOf } from '../../src/text/words';
 import { DEFAULT_HINT_THRESHOLDS, type HintThresholds, unlikelyWord } from '../../src/text/unlikely-word';
 import { shuffledIndexes, timing } from './corpus';
 import { confusionMap, inCaseOf } from './confusions';

@@ -16,10 +16,12 @@ import { evaluateFill, fillItem } from '../../scripts/eval/fill-eval';
 import { evaluateHints, plantErrors } from '../../scripts/eval/hint-eval';
 import { formatReport } from '../../scripts/eval/report';
 import { WordNet } from '../../scripts/eval/wordnet';
-import { testGraphCache, TINY, useTinyEngine } from '../helpers/tiny-model';
+import { testGraphCache, TINY, tinyEngine, useTinyEngine } from '../helpers/tiny-model';
 
 const CORPUS = path.join(__dirname, '../fixtures/eval-corpus');
 const WORDNET = path.join(CORPUS, 'wordnet');
+/** The planted model with a synonym (`large`) and an antonym (`small`) of `big`. */
+const MEANING = path.join(__dirname, '../fixtures/models/tiny-meaning');
 const corpus = openCorpus(CORPUS);
 const heldout = readHeldout(corpus);
 const answers = JSON.parse(fs.readFileSync(path.join(TINY, 'answers.json'), 'utf8')) as { text: string; top1: string }[];
@@ -138,12 +140,32 @@ describe('eval on the planted model', () => {
     assert.ok(wordnet);
     const items = alternativesItems(heldout, wordnet, { every: 1, maxItems: 10, random: seededRandom(1) });
     assert.deepEqual(items.map((i) => i.word).sort(), ['blue', 'house', 'milk', 'tea']);
-    const report = await evaluateAlternatives(tiny.engine, items, ['fit']);
+    const report = await evaluateAlternatives(tiny.engine, items);
     assert.equal(report.withAntonyms, 1);
-    const [fit] = report.modes;
+    const [fit, meaning] = report.modes;
+    assert.equal(fit.mode, 'fit');
     assert.equal(fit.shown, 20);
     assert.equal(fit.synonymShare, 2 / 20);
     assert.equal(fit.wordsWithSynonym, 2 / 4);
+    // With the sentence first, milk keeps water, tea coffee and blue dark: three of the four words keep a synonym first.
+    assert.equal(meaning.mode, 'meaning');
+    assert.equal(meaning.synonymShare, 3 / 20);
+    assert.equal(meaning.synonymFirst, 3 / 4);
+  });
+
+  test('alternatives: on the model planted with a synonym and an antonym of big, fit puts the antonym first and meaning the synonym', async () => {
+    const wordnet = WordNet.load(WORDNET);
+    assert.ok(wordnet);
+    const engine = tinyEngine({ modelDir: MEANING });
+    try {
+      const items = alternativesItems(['a big car .'], wordnet, { every: 1, maxItems: 10, random: seededRandom(1) });
+      assert.deepEqual(items.map((i) => [i.word, [...i.synonyms], [...i.antonyms].sort()]), [['big', ['large'], ['little', 'small']]]);
+      const [fit, meaning] = (await evaluateAlternatives(engine, items)).modes;
+      assert.deepEqual([fit.antonymFirst, fit.synonymFirst], [1, 0]);
+      assert.deepEqual([meaning.antonymFirst, meaning.synonymFirst], [0, 1]);
+    } finally {
+      await engine.dispose();
+    }
   });
 
   test('the whole report runs from a corpus folder, and says why alternatives were skipped', async () => {
