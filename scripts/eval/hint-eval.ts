@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { Engine, Span, WordCheck } from '../../src/engine';
 import { checkableWords } from '../../src/text/hint-words';
 import { sentencesOf } from '../../src/text/words';
-import { DEFAULT_HINT_THRESHOLDS, type HintThresholds, unlikelyWord } from '../../src/text/unlikely-word';
+import { DEFAULT_HINT_THRESHOLDS, type HintThresholds, spelledAlike, unlikelyWord } from '../../src/text/unlikely-word';
 import { shuffledIndexes, timing } from './corpus';
 import { confusionMap, inCaseOf } from './confusions';
 import { EDITOR_MAX_TOKENS } from './fill-eval';
@@ -72,6 +72,13 @@ export interface HintReport {
   cleanWords: number;
   defaults: HintScores & { corrected: number };
   curve: HintScores[];
+  /**
+   * Why planted words are missed: of the scored ones, how many have the right
+   * word among their eight alternatives, how many any alternative spelled
+   * alike, and for the best such one its score and its ratio to the planted
+   * word's (medians), to set against `minScore` and `minRatio`.
+   */
+  plantedAlternatives: { scored: number; rightAmongThem: number; alikeAmongThem: number; alikeScore: number; alikeRatio: number };
   /** At the defaults, per confusion (`wrong` for `right`). */
   pairs: { right: string; wrong: string; planted: number; flagged: number }[];
   /** Milliseconds per check request (at most 120 words). */
@@ -163,6 +170,11 @@ export async function evaluateHints(engine: Engine, paragraphs: readonly HintPar
     pairs.set(key, row);
   }
   const plants = all.flatMap((c) => c.plants);
+  const scored = plants.flatMap((p) => (p.check ? [{ plant: p.plant, check: p.check }] : []));
+  const alike = scored.flatMap(({ check }) => {
+    const best = check.alternatives.find((a) => spelledAlike(check.text, a.word));
+    return best ? [{ score: best.score, ratio: best.score / Math.max(check.score, Number.MIN_VALUE) }] : [];
+  });
   return {
     paragraphs: paragraphs.length,
     sentences,
@@ -172,6 +184,13 @@ export async function evaluateHints(engine: Engine, paragraphs: readonly HintPar
     cleanWords: all.reduce((sum, c) => sum + c.cleanWords, 0),
     defaults: { ...defaults, corrected },
     curve,
+    plantedAlternatives: {
+      scored: scored.length,
+      rightAmongThem: scored.filter(({ plant, check }) => check.alternatives.some((a) => normal(a.word) === normal(plant.right))).length,
+      alikeAmongThem: alike.length,
+      alikeScore: timing(alike.map((a) => a.score)).median,
+      alikeRatio: timing(alike.map((a) => a.ratio)).median,
+    },
     pairs: [...pairs.values()].sort((a, b) => b.planted - a.planted || a.wrong.localeCompare(b.wrong)),
     ms: timing(ms),
   };

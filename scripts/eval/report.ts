@@ -56,6 +56,8 @@ function formatHints(h: HintReport): string {
     `At the defaults (minRatio ${d.minRatio}, minScore ${d.minScore}, similar spelling only): precision ${pct(d.precision)}, recall ${pct(d.recall)}, F1 ${d.f1.toFixed(3)}; `
       + `${d.truePositives} of ${h.planted} planted errors flagged (${d.corrected} with the right word first), ${d.falsePositives} other words flagged; `
       + `${d.falseMarksPer1000.toFixed(2)} false marks per 1,000 words of clean text`,
+    `Of the ${h.plantedAlternatives.scored} planted words scored, ${h.plantedAlternatives.rightAmongThem} have the right word among their 8 alternatives and ${h.plantedAlternatives.alikeAmongThem} an alternative spelled alike; `
+      + `the best of those: median score ${h.plantedAlternatives.alikeScore.toPrecision(2)}, median ratio to the planted word ${h.plantedAlternatives.alikeRatio.toPrecision(3)}`,
     `Time per check request (at most 120 words): ${ms(h.ms)} (${h.ms.n} requests)`,
     '',
     table(['minScore', 'minRatio', 'precision', 'recall', 'F1', 'flagged planted', 'flagged other', 'false marks / 1,000 clean words'], h.curve.map(curveRow)),

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { WordTokenizer } from '../../src/engine/window/word-tokenizer';
+import { DEFAULT_HINT_THRESHOLDS } from '../../src/text/unlikely-word';
 import { alternativesItems, evaluateAlternatives } from '../../scripts/eval/alternatives-eval';
 import { TrainingCounts } from '../../scripts/eval/baselines';
 import { chunksOf, everyKth, openCorpus, readHeldout, seededRandom, timing } from '../../scripts/eval/corpus';
@@ -131,6 +132,8 @@ describe('eval on the planted model', () => {
       { p: hints.defaults.precision, r: hints.defaults.recall, fp: hints.defaults.falsePositives, corrected: hints.defaults.corrected, clean: hints.defaults.falseMarksPer1000 },
       { p: 1, r: 1, fp: 0, corrected: 2, clean: 0 },
     );
+    assert.deepEqual([hints.plantedAlternatives.scored, hints.plantedAlternatives.rightAmongThem, hints.plantedAlternatives.alikeAmongThem], [2, 2, 2]);
+    assert.ok(hints.plantedAlternatives.alikeRatio > DEFAULT_HINT_THRESHOLDS.minRatio);
     assert.equal(hints.curve.length, 16);
     assert.ok(hints.curve.every((s) => s.recall === 1 && s.falseMarksPer1000 === 0), JSON.stringify(hints.curve));
   });
