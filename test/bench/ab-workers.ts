@@ -1,7 +1,7 @@
 /**
- * Two builds of the engine worker, timed against each other: the engine as
- * shipped (src/engine/engine.ts), once with each bundle, on the same int8
- * model and the same inputs.
+ * Two builds of the engine, timed against each other on the same int8 model
+ * and the same inputs: each build's client (src/engine/engine.ts) with its own
+ * worker, so that a change to the messages between them can be timed too.
  *
  *   npx tsx test/bench/ab-workers.ts [--base REV | --a FILE] [--b FILE] [--windows 64,128] [--rounds 6] [--pairs 4] [--model-dir DIR]
  *
@@ -34,18 +34,24 @@ function option(name: string, fallback: string): string {
 /** Where the worker's entry file has lived, newest first: a revision from before the engine's rooms has it at the top. */
 const WORKER_ENTRIES = ['src/engine/worker/engine-worker.ts', 'src/engine/engine-worker.ts'];
 
-/** Bundles the engine worker as it is at `rev` into `outFile`. */
-function bundleAt(rev: string, outFile: string): void {
+/** Bundles `entry` of the tree at `cwd` into `outFile`, as the extension's build does. */
+function bundle(cwd: string, entry: string, outFile: string): void {
+  execFileSync(path.join(ROOT, 'node_modules/.bin/esbuild'), [
+    entry, '--bundle', '--platform=node', '--target=node20', '--format=cjs',
+    '--external:onnxruntime-node', `--outfile=${outFile}`, '--log-level=warning',
+  ], { cwd, stdio: 'inherit' });
+}
+
+/** Bundles the engine's client and worker as they are at `rev` into `client` and `worker`. */
+function bundleAt(rev: string, files: { client: string; worker: string }): void {
   const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-ab-tree-'));
   try {
     execFileSync('git', ['worktree', 'add', '--detach', tree, rev], { cwd: ROOT, stdio: 'ignore' });
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(tree, 'node_modules'));
     const entry = WORKER_ENTRIES.find((file) => fs.existsSync(path.join(tree, file)));
     if (!entry) throw new Error(`No engine worker entry at ${rev} (looked for ${WORKER_ENTRIES.join(', ')})`);
-    execFileSync(path.join(ROOT, 'node_modules/.bin/esbuild'), [
-      entry, '--bundle', '--platform=node', '--target=node20', '--format=cjs',
-      '--external:onnxruntime-node', `--outfile=${outFile}`, '--log-level=warning',
-    ], { cwd: tree, stdio: 'inherit' });
+    bundle(tree, entry, files.worker);
+    bundle(tree, 'src/engine/engine.ts', files.client);
   } finally {
     execFileSync('git', ['worktree', 'remove', '--force', tree], { cwd: ROOT, stdio: 'ignore' });
   }
@@ -62,10 +68,16 @@ async function main(): Promise<void> {
   fs.mkdirSync(cache, { recursive: true });
   const work = fs.mkdtempSync(path.join(cache, 'cloze-ab-'));
   try {
+    // A: the client and worker at --base (or the worker --a with this tree's client);
+    // B: this tree's client with dist/engine-worker.js (or the worker --b).
+    const clientB = path.join(work, 'b-engine.js');
+    bundle(ROOT, 'src/engine/engine.ts', clientB);
     let a = option('--a', '');
+    let clientA = clientB;
     if (!a) {
       a = path.join(work, 'a-engine-worker.js');
-      bundleAt(option('--base', 'HEAD'), a);
+      clientA = path.join(work, 'a-engine.js');
+      bundleAt(option('--base', 'HEAD'), { client: clientA, worker: a });
     }
     const b = path.resolve(option('--b', path.join(ROOT, 'dist/engine-worker.js')));
     if (!fs.existsSync(b)) throw new Error(`Missing ${b}: run \`npm run build\` first`);
@@ -74,7 +86,7 @@ async function main(): Promise<void> {
     const inputs = Object.fromEntries(windows.map((w) => [w, 2 + rounds * (warmUp + iterations)]));
     // A graph cache per build: two builds may rewrite the graph differently.
     const options = (workerScript: string): ChildOptions =>
-      ({ impl: 'cloze', precision: 'int8', modelDir, threads: 2, inputs, headAtMask: true, graphCacheDir: path.join(work, workerScript === a ? 'graphs-a' : 'graphs-b'), workerScript: path.resolve(workerScript) });
+      ({ impl: 'cloze', precision: 'int8', modelDir, threads: 2, inputs, headAtMask: true, graphCacheDir: path.join(work, workerScript === a ? 'graphs-a' : 'graphs-b'), workerScript: path.resolve(workerScript), engineModule: workerScript === a ? clientA : clientB });
     const loaded = async (script: string): Promise<BenchChild> => {
       const child = new BenchChild(options(script));
       await child.ready;

@@ -27,6 +27,8 @@ export interface ChildOptions {
   headAtMask: boolean;
   graphCacheDir: string;
   workerScript: string;
+  /** cloze only: a bundle of src/engine/engine.ts to take the Engine client from (ab-workers: another revision's); default this tree's. */
+  engineModule?: string;
 }
 
 export type ChildCommand =
@@ -142,7 +144,9 @@ async function main(): Promise<void> {
         const started = performance.now();
         let graph: string | undefined;
         if (options.impl === 'cloze') {
-          engine = new Engine({
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const Client: typeof Engine = options.engineModule ? (require(options.engineModule) as { Engine: typeof Engine }).Engine : Engine;
+          engine = new Client({
             modelDir: options.modelDir,
             threads: options.threads,
             cacheSize: 0,
