@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { getExtension, note, openDocument, setCursor, sleep, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
+import { getExtension, hoverText, note, openDocument, setCursor, sleep, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
 
 async function triggerAndAccept(editor: vscode.TextEditor, expected: string): Promise<void> {
   await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
@@ -16,13 +16,6 @@ async function triggerAndAccept(editor: vscode.TextEditor, expected: string): Pr
   ).catch((error: Error) => {
     throw new Error(`${error.message}; it is ${JSON.stringify(editor.document.getText())}`);
   });
-}
-
-function hoverText(hovers: vscode.Hover[]): string {
-  return hovers
-    .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))
-    .join('\n');
 }
 
 suite('Cloze in the editor', function () {

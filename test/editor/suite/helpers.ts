@@ -192,6 +192,14 @@ export function note(text: string): void {
   console.log(text);
 }
 
+/** The text of hovers, their Markdown joined by new lines. */
+export function hoverText(hovers: vscode.Hover[]): string {
+  return hovers
+    .flatMap((h) => h.contents)
+    .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))
+    .join('\n');
+}
+
 /** The planted tiny model that ships with the tests. */
 export function tinyModelPath(): string {
   return path.join(getExtension().extensionPath, 'test/fixtures/models/tiny-planted');

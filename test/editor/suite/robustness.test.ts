@@ -9,17 +9,10 @@ import * as vscode from 'vscode';
 import { EngineHost } from '../../../src/editor/engine-host';
 import { readSettings, type ClozeSettings } from '../../../src/editor/settings';
 import { USER_DATA_ENV } from '../suite-report';
-import { closeAllEditors, note, openDocument, readExtensionLog, setCursor, sleep, tinyModelPath, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
+import { closeAllEditors, hoverText, note, openDocument, readExtensionLog, setCursor, sleep, tinyModelPath, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
 
 /** Proves there was no hang; far above what any of these takes. */
 const NO_HANG_MS = 10_000;
-
-function hoverText(hovers: vscode.Hover[]): string {
-  return hovers
-    .flatMap((h) => h.contents)
-    .map((c) => (typeof c === 'string' ? c : 'value' in c ? c.value : ''))
-    .join('\n');
-}
 
 /** The Cloze hover's Markdown at `position`, or undefined when Cloze offers none. */
 async function clozeHover(document: vscode.TextDocument, position: vscode.Position): Promise<vscode.MarkdownString | undefined> {
