@@ -8,6 +8,7 @@ import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import type { Logger } from '../engine';
 import { silentLogger } from '../engine';
+import { sleep } from './retry';
 
 /** What a lock file holds, as JSON. */
 export interface LockInfo {
@@ -73,24 +74,6 @@ async function readLock(lockPath: string): Promise<{ info: LockInfo | undefined;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** The same lock file as when it was judged abandoned: same holder, untouched since. */

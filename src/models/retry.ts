@@ -85,7 +85,8 @@ function checkedOptions(options: RetryOptions): Required<RetryOptions> {
   return { attempts, baseDelayMs, maxDelayMs };
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+/** Waits `ms`; rejects with the signal's reason as soon as `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
