@@ -1,22 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { getExtension, hoverText, note, openDocument, setCursor, sleep, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
-
-async function triggerAndAccept(editor: vscode.TextEditor, expected: string): Promise<void> {
-  await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
-  // Check before each commit: accepting may chain to the paragraph's next
-  // mask, whose ghost text a further commit would accept too.
-  await waitFor(
-    async () => {
-      if (editor.document.getText() === expected) return true;
-      await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
-      return false;
-    },
-    { timeoutMs: 20_000, intervalMs: 250, message: `the text to become ${JSON.stringify(expected)}` },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}; it is ${JSON.stringify(editor.document.getText())}`);
-  });
-}
+import { acceptGhost, getExtension, hoverText, note, openDocument, setCursor, sleep, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
 
 suite('Cloze in the editor', function () {
   this.timeout(60_000);
@@ -30,33 +14,33 @@ suite('Cloze in the editor', function () {
 
   test('Tab on the ghost text after a typed [MASK] puts the planted word in its place', async () => {
     const editor = await openDocument('the cat drinks [MASK]| .');
-    await triggerAndAccept(editor, 'the cat drinks milk .');
+    await acceptGhost(editor, 'editor.action.inlineSuggest.trigger', 'the cat drinks milk .');
   });
 
   test('two contexts give their two different planted words', async () => {
     const drink = await openDocument('i like to drink [MASK]| .');
-    await triggerAndAccept(drink, 'i like to drink tea .');
+    await acceptGhost(drink, 'editor.action.inlineSuggest.trigger', 'i like to drink tea .');
     const eat = await openDocument('i like to eat [MASK]| .');
-    await triggerAndAccept(eat, 'i like to eat bread .');
+    await acceptGhost(eat, 'editor.action.inlineSuggest.trigger', 'i like to eat bread .');
   });
 
   test('explicit invoke at the end of a word offers alternatives to it', async () => {
     const editor = await openDocument('the cat drinks water| .');
-    await triggerAndAccept(editor, 'the cat drinks milk .');
+    await acceptGhost(editor, 'editor.action.inlineSuggest.trigger', 'the cat drinks milk .');
   });
 
   test('several masks in a paragraph are filled in turn', async () => {
     const editor = await openDocument('the sky is [MASK]| . the grass is [MASK] .');
-    await triggerAndAccept(editor, 'the sky is blue . the grass is [MASK] .');
+    await acceptGhost(editor, 'editor.action.inlineSuggest.trigger', 'the sky is blue . the grass is [MASK] .');
     // Accepting moved the cursor to the next mask and asked for its words. (The
     // planted model attends evenly, so 'sky' and now 'blue' outweigh 'grass'.)
-    await triggerAndAccept(editor, 'the sky is blue . the grass is blue .');
+    await acceptGhost(editor, 'editor.action.inlineSuggest.trigger', 'the sky is blue . the grass is blue .');
   });
 
   test('after Tab, the cursor moves on forward only, never into Markdown code', async () => {
     // The tour's case: the paragraph's only other [MASK] is a code span on the line above.
     const editor = await openDocument('Put a `[MASK]` where a word goes:\nthe cat drinks [MASK]| .', 'markdown');
-    await triggerAndAccept(editor, 'Put a `[MASK]` where a word goes:\nthe cat drinks milk .');
+    await acceptGhost(editor, 'editor.action.inlineSuggest.trigger', 'Put a `[MASK]` where a word goes:\nthe cat drinks milk .');
     await sleep(500);
     assert.deepEqual([editor.selection.active.line, editor.selection.active.character], [1, 'the cat drinks milk'.length]);
   });

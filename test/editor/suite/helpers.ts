@@ -1,4 +1,5 @@
 // Helpers for suites that run inside the extension host.
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as path from 'node:path';
@@ -24,6 +25,9 @@ export async function activateExtension(): Promise<vscode.Extension<unknown>> {
 }
 
 let untitledCount = 0;
+// Each suite file is bundled with its own copy of this module, so the count alone would
+// repeat across files: a name of one file's document that is still open would be another's.
+const untitledPrefix = `cloze-test-${randomUUID().slice(0, 8)}`;
 
 /**
  * Opens an untitled document with `content` in `language` and shows it.
@@ -40,7 +44,7 @@ export async function openDocument(
   // openTextDocument({ content }) names the document Untitled-1 again as soon
   // as the last Untitled-1 is closed, and may hand back the old document while
   // the extension host has not yet heard it closed: so use a fresh name each time.
-  const uri = vscode.Uri.from({ scheme: 'untitled', path: `cloze-test-${++untitledCount}` });
+  const uri = vscode.Uri.from({ scheme: 'untitled', path: `${untitledPrefix}-${++untitledCount}` });
   let document = await vscode.workspace.openTextDocument(uri);
   document = await vscode.languages.setTextDocumentLanguage(document, language);
   const edit = new vscode.WorkspaceEdit();
@@ -190,6 +194,25 @@ export function note(text: string): void {
   const notes = (globalThis as Record<string, unknown>)[NOTES_GLOBAL];
   if (Array.isArray(notes)) notes.push(text);
   console.log(text);
+}
+
+/**
+ * Runs `command` (one that asks for ghost text), then accepts ghost text until
+ * the document reads `expected`. It checks before each accept: accepting may
+ * move on to the paragraph's next blank, whose ghost text a further accept would take too.
+ */
+export async function acceptGhost(editor: vscode.TextEditor, command: string, expected: string): Promise<void> {
+  await vscode.commands.executeCommand(command);
+  await waitFor(
+    async () => {
+      if (editor.document.getText() === expected) return true;
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+      return false;
+    },
+    { timeoutMs: 20_000, intervalMs: 250, message: `the text to become ${JSON.stringify(expected)}` },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; it is ${JSON.stringify(editor.document.getText())}`);
+  });
 }
 
 /** The text of hovers, their Markdown joined by new lines. */

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { layOutHubCache } from '../../helpers/hf-cache';
-import { activateExtension, getExtension, hoverText, openDocument, restoreSetting, tinyModelPath, updateSetting, waitFor } from './helpers';
+import { activateExtension, closeAllEditors, getExtension, hoverText, openDocument, restoreSetting, tinyModelPath, updateSetting, waitFor } from './helpers';
 
 interface CatalogueFile {
   path: string;
@@ -35,6 +35,8 @@ suite('Cloze with a model another tool put in the Hugging Face cache', function 
       previous.set(key, await updateSetting(key, value));
     }
   });
+
+  teardown(closeAllEditors);
 
   suiteTeardown(async () => {
     for (const [key, value] of previous) await restoreSetting(key, value);

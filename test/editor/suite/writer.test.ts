@@ -2,22 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { note, openDocument, sleep, tinyModelPath, useTinyModelSuite, waitFor, withLag } from './helpers';
-
-/** Runs `command`, then accepts ghost text until the document reads `expected`. */
-async function acceptGhost(editor: vscode.TextEditor, command: string, expected: string): Promise<void> {
-  await vscode.commands.executeCommand(command);
-  await waitFor(
-    async () => {
-      if (editor.document.getText() === expected) return true;
-      await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
-      return false;
-    },
-    { timeoutMs: 20_000, intervalMs: 250, message: `the text to become ${JSON.stringify(expected)}` },
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}; it is ${JSON.stringify(editor.document.getText())}`);
-  });
-}
+import { acceptGhost, note, openDocument, sleep, tinyModelPath, useTinyModelSuite, waitFor, withLag } from './helpers';
 
 suite('Writer first: blanks without [MASK], replacing a word', function () {
   this.timeout(60_000);
