@@ -12,6 +12,8 @@ export const selectors = {
   workbench: '.monaco-workbench',
   quickInput: '.quick-input-widget',
   quickInputRow: '.quick-input-widget .monaco-list-row',
+  /** The row Enter picks: while the list is still being filtered, it may be another. */
+  focusedQuickInputRow: '.quick-input-widget .monaco-list-row.focused',
   activeEditor: '.editor-group-container.active .monaco-editor',
   /** The rendered lines of the active editor; their text includes ghost text. */
   activeEditorLines: '.editor-group-container.active .monaco-editor .view-lines',
@@ -45,8 +47,9 @@ export async function quickOpen(page: Page, relativePath: string, expectText?: s
   await page.keyboard.press('Control+P');
   await page.waitForSelector(selectors.quickInput, { state: 'visible' });
   await page.keyboard.insertText(relativePath);
-  // Enter before the file search answers would open nothing.
-  await page.locator(`${selectors.quickInputRow}[aria-label*="${path.basename(relativePath)}"]`).first().waitFor();
+  // Enter before the file search answers would open nothing, and Enter while a
+  // recently opened file is still the focused row would open that one.
+  await page.locator(`${selectors.focusedQuickInputRow}[aria-label*="${path.basename(relativePath)}"]`).first().waitFor();
   await page.keyboard.press('Enter');
   await page.waitForSelector(selectors.quickInput, { state: 'hidden' });
   await page.waitForSelector(selectors.activeEditorLines, { state: 'visible' });
@@ -83,7 +86,7 @@ export async function startCommand(page: Page, label: string): Promise<void> {
   await page.keyboard.press('F1');
   await page.waitForSelector(selectors.quickInput, { state: 'visible' });
   await page.keyboard.insertText(label);
-  await page.locator(`${selectors.quickInputRow}[aria-label*="${label}"]`).first().waitFor();
+  await page.locator(`${selectors.focusedQuickInputRow}[aria-label*="${label}"]`).first().waitFor();
   await page.keyboard.press('Enter');
 }
 
