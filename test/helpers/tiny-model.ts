@@ -72,6 +72,20 @@ export function loadTinyLm(options: Omit<MaskedLmOptions, 'graphCacheDir'> = {})
   return MaskedLm.load(TINY, 1, silentLogger, { ...options, graphCacheDir: testGraphCache() });
 }
 
+/**
+ * Counts the forward passes of `lm` (its calls to `logitsAtBatch`) until
+ * `restore` puts the method back: `passes()` tells how many so far.
+ */
+export function countForwardPasses(lm: MaskedLm): { passes(): number; restore(): void } {
+  const original = lm.logitsAtBatch;
+  let passes = 0;
+  lm.logitsAtBatch = (...args) => {
+    passes++;
+    return original.apply(lm, args);
+  };
+  return { passes: () => passes, restore: () => void (lm.logitsAtBatch = original) };
+}
+
 /** What {@link useTinyModel} hands its suite once `before` has run. */
 export interface TinyModel {
   lm: MaskedLm;

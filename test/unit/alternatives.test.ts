@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { silentLogger } from '../../src/engine/types';
 import { FillMask } from '../../src/engine/worker/fill-mask';
 import { MaskedLm } from '../../src/engine/worker/masked-lm';
-import { testGraphCache, useTinyEngine } from '../helpers/tiny-model';
+import { countForwardPasses, testGraphCache, useTinyEngine } from '../helpers/tiny-model';
 
 /** The planted model with a synonym and an antonym of `big` (MEANING_VARIANT in test/fixtures/model-gen/planted.ts). */
 const MEANING = path.join(__dirname, '../fixtures/models/tiny-meaning');
@@ -28,15 +28,10 @@ describe('alternatives that fit the gap, or keep the meaning (planted synonyms a
   });
 
   test('meaning: the synonym wins, in one forward pass, with whole words too', async () => {
-    const original = lm.logitsAtBatch.bind(lm);
-    let passes = 0;
-    lm.logitsAtBatch = (...args) => {
-      passes++;
-      return original(...args);
-    };
+    const counter = countForwardPasses(lm);
     try {
       const [result] = await fillMask.fill({ text, masks: [big], topK: 5, alternatives: 'meaning' });
-      assert.equal(passes, 1);
+      assert.equal(counter.passes(), 1);
       const words = result.suggestions.map((s) => s.word);
       assert.equal(words[0], 'large', JSON.stringify(words));
       assert.ok(words.indexOf('small') > 0, JSON.stringify(words));
@@ -45,7 +40,7 @@ describe('alternatives that fit the gap, or keep the meaning (planted synonyms a
       assert.equal(whole.suggestions[0].word, 'large');
       assert.deepEqual(whole.span, big);
     } finally {
-      lm.logitsAtBatch = original;
+      counter.restore();
     }
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { englishWords } from '../../src/text/word-list';
-import { masksOf, useTinyEngine, useTinyModel } from '../helpers/tiny-model';
+import { countForwardPasses, masksOf, useTinyEngine, useTinyModel } from '../helpers/tiny-model';
 
 
 function logSoftmaxAt(row: Float32Array, id: number): number {
@@ -109,20 +109,14 @@ describe('whole-word candidates and targets on the planted model', () => {
     const words = new Set(englishWords().map((w) => w.toLowerCase()));
     const text = 'red sweet [MASK] .';
     await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 10 }); // the plain pass, now cached
-    const lm = tiny.lm;
-    const original = lm.logitsAtBatch.bind(lm);
-    let passes = 0;
-    lm.logitsAtBatch = (...args) => {
-      passes++;
-      return original(...args);
-    };
+    const counter = countForwardPasses(tiny.lm);
     try {
       const [result] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 10, wholeWords: { maxPieces: 4, beam: 8 } });
-      assert.equal(passes, 1, 'one batched pass for every piece count');
+      assert.equal(counter.passes(), 1, 'one batched pass for every piece count');
       assert.ok(result.suggestions.some((s) => (s.pieces ?? 1) > 1), 'multi-piece words are proposed');
       for (const s of result.suggestions) if ((s.pieces ?? 1) > 1) assert.ok(words.has(s.word.toLowerCase()), s.word);
     } finally {
-      lm.logitsAtBatch = original;
+      counter.restore();
     }
   });
 
