@@ -9,6 +9,7 @@ import { registerHints } from './editor/hints';
 import { registerHover } from './editor/hover';
 import { BlankRequest, registerInlineCompletions } from './editor/inline-completions';
 import { ModelManager, registerModelCommands } from './editor/model-commands';
+import { registerPrefetch } from './editor/prefetch';
 import { registerReplaceRange } from './editor/replace-range';
 import { migrateSettings, SettingsWatcher } from './editor/settings-watcher';
 import { cacheDirs, graphCacheDir } from './models/cache-dirs';
@@ -42,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerInlineCompletions(engineHost, settings, log, blanks),
     registerSuggestAtCursor(engineHost, settings, log, blanks),
     registerHover(engineHost, settings, log),
+    registerPrefetch(engineHost, settings, log),
     registerSuggestWordCommand(engineHost, settings, log),
     registerFillAllMasksCommand(engineHost, settings, log),
     registerCompareWordsCommand(engineHost, settings, log),

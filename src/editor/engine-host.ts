@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { Engine, type EngineState, type FillRequest, isCancellation, type MaskResult, type Span, type WordCheck } from '../engine';
+import { CancelledError, Engine, type EngineState, type FillOptions, type FillRequest, isCancellation, LruCache, type MaskResult, type Span, type WordCheck } from '../engine';
 import { blankSpans, markdownCodeSpans, overlapsAny } from '../text/markdown-code';
 import { PARAGRAPH_REACH_LINES } from '../text/words';
 import type { ClozeSettings } from './settings';
 import { NoModelError } from './no-model';
-import { TYPED_MASK } from './targets';
+import { masksAround, type Target, TYPED_MASK } from './targets';
 
 /**
  * Finds the model folder for the current settings without asking anything;
@@ -17,6 +17,20 @@ export type ModelResolver = (settings: ClozeSettings) => Promise<string | undefi
  * the paragraph (src/text/words.ts) and its token window.
  */
 const CONTEXT_LINES = PARAGRAPH_REACH_LINES;
+
+/** How many recent fill requests `EngineHost` keeps to answer the same request again. */
+const SHARED_FILLS = 16;
+
+/** `promise`, or a `CancelledError` as soon as `signal` aborts (the promise itself runs on). */
+function whileNotAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new CancelledError('aborted'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError('aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
 
 /** One document request from an editor surface. */
 export interface DocumentFill {
@@ -79,6 +93,8 @@ export class EngineHost implements vscode.Disposable {
   readonly onDidChangeState = this.stateEmitter.event;
   private state: EngineState = { kind: 'idle' };
   private missing: NoModelError | undefined;
+  /** Fill requests under way or recently answered, by their exact engine request (see `sharedFill`). */
+  private readonly shared = new LruCache<string, Promise<MaskResult[]>>(SHARED_FILLS);
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -192,7 +208,8 @@ export class EngineHost implements vscode.Disposable {
     try {
       let results: MaskResult[];
       try {
-        results = await engine.fill(
+        results = await this.sharedFill(
+          engine,
           { text, masks: spans, topK: topK ?? settings.topK, maxTokens: settings.maxContextTokens, maskToken: TYPED_MASK, filter: 'words', wholeWords: wholeWordsFor(settings, document, ranges), alternatives: settings.alternatives, ...options },
           { caller, signal: abort.signal },
         );
@@ -222,6 +239,44 @@ export class EngineHost implements vscode.Disposable {
     } finally {
       subscription?.dispose();
     }
+  }
+
+  /**
+   * Predicts `target` together with the mask tokens around it (see
+   * `masksAround`): the one request the inline suggestion, the hover and the
+   * prefetch make alike, so that they share its answer.
+   * @returns undefined as `fill` does, or when the target lies in code.
+   */
+  async fillTarget(document: vscode.TextDocument, target: Target, caller: string, token?: vscode.CancellationToken): Promise<DocumentResult | undefined> {
+    const masks = masksAround(document, target);
+    const index = masks.findIndex((m) => m.range.isEqual(target.range));
+    const results = await this.fill({ document, ranges: masks.map((m) => m.range), primary: index, caller, token });
+    return results?.[index];
+  }
+
+  /**
+   * `engine.fill`, shared by identical requests: one under way or answered a
+   * moment ago (a prefetch, the hover beside the inline suggestion) answers
+   * the next that asks the same, with no second forward pass. A request whose
+   * first asker gave up (cancelled, superseded) is asked again; failures are
+   * not kept.
+   */
+  private async sharedFill(engine: Engine, request: FillRequest, options: FillOptions): Promise<MaskResult[]> {
+    const key = `${this.generation}\n${JSON.stringify(request)}`;
+    const shared = this.shared.get(key);
+    if (shared) {
+      try {
+        return await whileNotAborted(shared, options.signal);
+      } catch (error) {
+        if (options.signal?.aborted || !isCancellation(error)) throw error;
+      }
+    }
+    const answer = engine.fill(request, options);
+    this.shared.set(key, answer);
+    answer.catch(() => {
+      if (this.shared.get(key) === answer) this.shared.delete(key);
+    });
+    return answer;
   }
 
   /**

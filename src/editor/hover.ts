@@ -6,7 +6,7 @@ import { REPLACE_RANGE_COMMAND, replaceLink } from './replace-range';
 import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
 import { HINT_CODE, HINT_SOURCE } from './hints';
 import type { ClozeSettings } from './settings';
-import { maskAt, masksAround, type Target, wordAt } from './targets';
+import { maskAt, type Target, wordAt } from './targets';
 
 /**
  * Hovering a mask token or a word the unlikely-word hints marked (or, with
@@ -21,12 +21,9 @@ export function registerHover(host: EngineHost, settings: SettingsWatcher, log: 
       if (current.hover === 'off' || !isEnabledFor(current, document) || isTooLarge(current, document, log)) return undefined;
       const target = hoverTarget(document, position, current.hover);
       if (!target) return undefined;
-      const masks = masksAround(document, target);
-      const index = masks.findIndex((m) => m.range.isEqual(target.range));
       try {
-        const results = await host.fill({ document, ranges: masks.map((m) => m.range), primary: index, caller: 'hover', token });
-        if (!results && host.missingModel && !token.isCancellationRequested) return noModelHover(host.missingModel);
-        const result = results?.[index];
+        const result = await host.fillTarget(document, target, 'hover', token);
+        if (!result && host.missingModel && !token.isCancellationRequested) return noModelHover(host.missingModel);
         if (!result || result.suggestions.length === 0) return undefined;
         const markdown = new vscode.MarkdownString(undefined, true);
         markdown.isTrusted = { enabledCommands: [REPLACE_RANGE_COMMAND] };
@@ -49,7 +46,7 @@ export function registerHover(host: EngineHost, settings: SettingsWatcher, log: 
 }
 
 /** What a hover at `position` is about under `mode`: a mask token, else a word (every word, or one the hints marked). */
-function hoverTarget(document: vscode.TextDocument, position: vscode.Position, mode: ClozeSettings['hover']): Target | undefined {
+export function hoverTarget(document: vscode.TextDocument, position: vscode.Position, mode: ClozeSettings['hover']): Target | undefined {
   const mask = maskAt(document, position);
   if (mask || mode === 'off') return mask;
   const word = wordAt(document, position);

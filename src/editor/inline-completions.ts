@@ -3,7 +3,7 @@ import { nextMask } from '../text/next-mask';
 import { delay } from './delay';
 import type { EngineHost } from './engine-host';
 import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
-import { gapAt, masksAround, masksOnLine, type Target, textFor, TYPED_MASK, wordAt } from './targets';
+import { gapAt, masksOnLine, type Target, textFor, TYPED_MASK, wordAt } from './targets';
 
 /** The command an accepted item runs to remove the mask or word it replaces. */
 export const COMPLETE_INLINE_COMMAND = 'cloze.completeInline';
@@ -65,11 +65,8 @@ export function registerInlineCompletions(host: EngineHost, settings: SettingsWa
       if (!explicit && !justTyped && current.inline.debounceMs > 0) {
         if (await delay(current.inline.debounceMs, token)) return undefined;
       }
-      const masks = masksAround(document, target);
-      const index = masks.findIndex((m) => m.range.isEqual(target.range));
       try {
-        const results = await host.fill({ document, ranges: masks.map((m) => m.range), primary: index, caller: 'inline', token });
-        const result = results?.[index];
+        const result = await host.fillTarget(document, target, 'inline', token);
         if (!result) return undefined;
         const targetOffset = document.offsetAt(target.range.start);
         const insertOffset = document.offsetAt(position);
@@ -103,7 +100,7 @@ export function registerInlineCompletions(host: EngineHost, settings: SettingsWa
  * a blank when the cursor stands in a gap, else the word that touches the
  * cursor (the word goes in at the cursor, so the target must touch it).
  */
-function targetAtCursor(document: vscode.TextDocument, position: vscode.Position, explicit: boolean): Target | undefined {
+export function targetAtCursor(document: vscode.TextDocument, position: vscode.Position, explicit: boolean): Target | undefined {
   const touches = (t: Target) => t.range.end.isEqual(position) || t.range.start.isEqual(position);
   const mask = masksOnLine(document, position.line).find(touches);
   if (mask || !explicit) return mask;
