@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { englishWords } from '../../src/text/word-list';
 import { countForwardPasses, masksOf, useTinyEngine, useTinyModel } from '../helpers/tiny-model';
+import { isInflectionOf } from '../../src/engine/decode/whole-words';
 
 
 function logSoftmaxAt(row: Float32Array, id: number): number {
@@ -103,6 +104,32 @@ describe('whole-word candidates and targets on the planted model', () => {
     const [result] = await tiny.fillMask.fill({ text, masks: [{ start, end: start + 'straw'.length }], topK: 10, wholeWords: { maxPieces: 3, beam: 8 } });
     assert.ok(result.suggestions.length > 0);
     assert.ok(result.suggestions.every((s) => !s.word.toLowerCase().startsWith('straw')), JSON.stringify(result.suggestions.map((s) => s.word)));
+  });
+
+  test('never offers a shown word bent (`green` → `greened`), nor two words that start with the same piece', async () => {
+    const text = 'the grass is [MASK] .';
+    const [result] = await tiny.fillMask.fill({ text, masks: masksOf(text), topK: 5, wholeWords: true });
+    const words = result.suggestions.map((s) => s.word);
+    assert.equal(words[0], 'green');
+    const single = result.suggestions.filter((s) => s.pieces === 1).map((s) => s.word);
+    const multi = result.suggestions.filter((s) => (s.pieces ?? 1) > 1);
+    assert.ok(multi.length > 0, JSON.stringify(words));
+    for (const s of multi) assert.ok(!single.some((w) => isInflectionOf(s.word, w)), `${s.word} among ${JSON.stringify(words)}`);
+    // `i ate some [MASK]`: straw's words (`strawberry`, `straws`, `strawing`) would all rank on the piece `straw`.
+    const sweets = 'i ate some [MASK] with cream .';
+    const [siblings] = await tiny.fillMask.fill({ text: sweets, masks: masksOf(sweets), topK: 10, wholeWords: true });
+    const firsts = siblings.suggestions.filter((s) => (s.pieces ?? 1) > 1).map((s) => s.tokens?.[0]);
+    assert.ok(firsts.length > 1, JSON.stringify(siblings.suggestions.map((s) => s.word)));
+    assert.equal(new Set(firsts).size, firsts.length, JSON.stringify(siblings.suggestions.map((s) => s.word)));
+  });
+
+  test('an inflection is the stem with an English ending; a compound or a word that starts alike is not', () => {
+    for (const [word, stem] of [['greened', 'green'], ['greening', 'green'], ['greens', 'green'], ['wetting', 'wet'], ['baking', 'bake'], ['baked', 'bake'], ['carried', 'carry'], ['carries', 'carry'], ['quickly', 'quick']]) {
+      assert.ok(isInflectionOf(word, stem), `${word} of ${stem}`);
+    }
+    for (const [word, stem] of [['greenery', 'green'], ['strawberries', 'straw'], ['green', 'green'], ['bed', 'be'], ['as', 'a'], ['tea', 'green']]) {
+      assert.ok(!isInflectionOf(word, stem), `${word} of ${stem}`);
+    }
   });
 
   test('proposes only words of the word list, in one extra batched forward pass', async () => {

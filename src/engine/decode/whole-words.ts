@@ -37,6 +37,25 @@ export interface WholeWordSearch {
   beam: number;
 }
 
+/** English inflectional endings (see {@link isInflectionOf}). */
+const ENDINGS = new Set(['s', 'es', 'd', 'ed', 'ing', 'er', 'ers', 'est', 'ly', 'y', "'s"]);
+
+/**
+ * Whether lower-case `word` is lower-case `stem` with an English inflectional
+ * ending: `green` → `greens`, `greened`, `greening`; with the final consonant
+ * doubled (`wet` → `wetting`), a final `e` dropped (`bake` → `baking`) or `y`
+ * become `i` (`carry` → `carried`). Not a compound or another word that
+ * merely starts alike (`greenery`, `strawberries`), nor a stem of one or two letters.
+ */
+export function isInflectionOf(word: string, stem: string): boolean {
+  // Shorter stems (`be` → `bed`, `a` → `as`) make other words.
+  if (stem.length < 3) return false;
+  const bases = [stem, stem + stem[stem.length - 1]];
+  if (stem.endsWith('e')) bases.push(stem.slice(0, -1));
+  if (stem.endsWith('y')) bases.push(`${stem.slice(0, -1)}i`);
+  return bases.some((base) => word.length > base.length && word.startsWith(base) && ENDINGS.has(word.slice(base.length)));
+}
+
 /** Mean log-probability per piece: how candidates of different piece counts are ranked. */
 export function meanLogProb(candidate: PieceCandidate): number {
   return candidate.logProb / candidate.ids.length;
@@ -48,7 +67,8 @@ export function meanLogProb(candidate: PieceCandidate): number {
  * row per piece count, padded to a common length), or one pass per piece count
  * for a model without an `attention_mask` input.
  * @param limit How many words to return.
- * @param exclude Words never to return (the replaced word grown by pieces, say).
+ * @param exclude Words never to return, given the word and its first piece's
+ *   id (the replaced word grown by pieces, a suffix glued onto a word shown anyway).
  * @returns Best mean log-probability first. Piece counts whose widened window
  *   would exceed the model's positions are skipped.
  */
@@ -58,7 +78,7 @@ export async function searchWholeWords(
   maskIndex: number,
   search: WholeWordSearch,
   limit: number = search.beam,
-  exclude: (word: string) => boolean = () => false,
+  exclude: (word: string, firstPiece: number) => boolean = () => false,
 ): Promise<PieceCandidate[]> {
   const mask = window.masks[maskIndex];
   const position = mask.position;
@@ -98,7 +118,7 @@ export async function searchWholeWords(
       for (let j = 0; j < k; j++) sum += steps[j].row[ids[w * k + j]] - steps[j].logZ;
       scores[w] = sum / k;
     }
-    for (const w of topIndices(scores, limit, (i) => !exclude(words[i]))) {
+    for (const w of topIndices(scores, limit, (i) => !exclude(words[i], ids[i * k]))) {
       found.push({ ids: Array.from(ids.subarray(w * k, (w + 1) * k)), logProb: scores[w] * k });
     }
   });

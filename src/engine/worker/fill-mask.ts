@@ -6,7 +6,7 @@ import { buildWindow, type MaskWindow } from '../window/mask-window';
 import type { MaskedLm } from './masked-lm';
 import { matchCase, rankSuggestions } from '../decode/rank-suggestions';
 import { DEFAULT_ALTERNATIVES, type FillRequest, type MaskResult, type ModelInfo, type Suggestion, type TargetScore } from '../types';
-import { meanLogProb, scorePieces, searchWholeWords, type WholeWordSearch } from '../decode/whole-words';
+import { isInflectionOf, meanLogProb, scorePieces, searchWholeWords, type WholeWordSearch } from '../decode/whole-words';
 import type { CheckRequest, CheckResult } from '../types';
 import { checkWords } from './word-check';
 
@@ -141,14 +141,27 @@ export class FillMask {
     const caseSource = mask.isMaskToken || (mask.text.match(/\p{L}/gu) ?? []).length === 1 ? undefined : mask.text;
     const singleMask = window.inputIds.filter((id) => id === tokenizer.maskTokenId).length === 1;
     const merged: Suggestion[] = single.map((s) => ({ ...s, pieces: 1, tokens: [s.token] }));
-    // A replaced word grown by pieces (`milk` → `milky`, `milks`) reads as the same word glued onto itself.
+    // A replaced word grown by pieces (`milk` → `milky`, `milks`) reads as the same word glued onto itself,
+    // and a one-piece suggestion with an ending (`green` → `greened`, `greening`) as the same word bent:
+    // the mean per piece lifts such words on the strength of their first piece alone.
     const original = mask.isMaskToken ? undefined : key(mask.text);
-    const grown = (word: string): boolean => original !== undefined && key(word).startsWith(original);
-    for (const candidate of await searchWholeWords(this.lm, searchWindow, maskIndex, search, Math.max(search.beam, topK), grown)) {
+    const shown = new Map(single.map((s) => [s.token, key(s.word)]));
+    const bent = (word: string, firstPiece: number): boolean => {
+      const stem = shown.get(firstPiece);
+      return stem !== undefined && isInflectionOf(key(word), stem);
+    };
+    const glued = (word: string, firstPiece: number): boolean => bent(word, firstPiece) || (original !== undefined && key(word).startsWith(original));
+    // One word per first piece (`strawberry`, not also `straws` and `strawing`): the rest are its siblings,
+    // ranked high by the same piece. The search returns a few extra for the siblings left out.
+    const firstPieces = new Set<number>();
+    const wanted = Math.max(search.beam, topK);
+    for (const candidate of await searchWholeWords(this.lm, searchWindow, maskIndex, search, wanted * SIBLING_ROOM, glued)) {
+      if (firstPieces.has(candidate.ids[0]) || firstPieces.size === wanted) continue;
       const tokenStr = tokenizer.decode(candidate.ids).trim();
       const word = matchCase(tokenStr, caseSource, mask.sentenceStart);
       if (seen.has(key(word))) continue;
       seen.add(key(word));
+      firstPieces.add(candidate.ids[0]);
       const ids = window.inputIds.slice(0, mask.position).concat(candidate.ids, window.inputIds.slice(mask.position + 1));
       merged.push({
         score: Math.exp(meanLogProb(candidate)),
@@ -180,6 +193,9 @@ export class FillMask {
 }
 
 const MAX_TARGET_PIECES = 8;
+
+/** How many more multi-piece words the whole-word search returns than are wanted, for the siblings of one first piece that are left out. */
+const SIBLING_ROOM = 3;
 
 /** The most tokens of context (special tokens included) the whole-word search reads: about a sentence each side. */
 const WHOLE_WORD_TOKENS = 48;
