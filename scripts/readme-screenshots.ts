@@ -34,6 +34,11 @@ export const crops: Record<string, readonly [number, number, number, number]> = 
   'replace-word-mid-word': [340, 0, 604, 190],
   // The word "big" and the hover with alternatives that keep its meaning.
   'alternatives-meaning': [348, 36, 520, 215],
+  // A trained English model (test/e2e/prose.e2e.ts, run with --model): the gap's ghost text,
+  // the hover over a typed mask, the replacements of a word.
+  'prose-gap-fill': [348, 36, 640, 170],
+  'prose-mask-hover': [348, 36, 640, 250],
+  'prose-replace-word': [340, 0, 604, 190],
   // The Explain Suggestions panel beside the editor, with the line it explains.
   'explain-suggestions': [348, 36, 932, 510],
 };

@@ -271,6 +271,8 @@ def main():
     ap.add_argument('--budget-min', type=float, default=78.0, help='wall-clock minutes for the training loop')
     ap.add_argument('--steps', type=int, default=0, help='optimizer steps of the schedule; 0: schedule on wall-clock time')
     ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--sinusoidal-positions', action='store_true', help='start the position embeddings from sinusoids')
+    ap.add_argument('--init-embeddings', default='', help='word embeddings to start from ([vocab, hidden] .npy, from init_embeddings.py)')
     ap.add_argument('--ckpt-every-min', type=float, default=5.0)
     ap.add_argument('--eval-rows', type=int, default=256, help='held-out rows for the periodic evaluation')
     args = ap.parse_args()
@@ -302,6 +304,26 @@ def main():
     say(f'train rows {len(train_rows)} ({train_rows.size} tokens), held-out rows {len(held_rows)}')
 
     model = BertForMaskedLM(cfg)
+    if args.init_embeddings:
+        init = torch.from_numpy(np.load(args.init_embeddings))
+        if tuple(init.shape) != tuple(model.bert.embeddings.word_embeddings.weight.shape):
+            sys.exit(f'{args.init_embeddings}: shape {tuple(init.shape)}, the model needs {tuple(model.bert.embeddings.word_embeddings.weight.shape)}')
+        with torch.no_grad():
+            model.bert.embeddings.word_embeddings.weight.copy_(init)
+        say(f'word embeddings from {args.init_embeddings}')
+    if args.sinusoidal_positions:
+        # Learned position embeddings as BERT has them, started from the Transformer's sinusoids (at the
+        # word embeddings' scale): relative offsets are then linear maps from the start, so attention can
+        # find a word's neighbours before it has learned positions.
+        weight = model.bert.embeddings.position_embeddings.weight
+        n, d = weight.shape
+        pos = torch.arange(n, dtype=torch.float32)[:, None]
+        freq = torch.exp(torch.arange(0, d, 2, dtype=torch.float32) * (-math.log(10000.0) / d))
+        with torch.no_grad():
+            weight[:, 0::2] = torch.sin(pos * freq)
+            weight[:, 1::2] = torch.cos(pos * freq)
+            weight.mul_(0.02 / weight.std())
+        say('position embeddings started from sinusoids')
     nparams = sum(p.numel() for p in model.parameters())
     say(f'parameters {nparams}')
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]

@@ -70,7 +70,10 @@ async function main(): Promise<number> {
       return 1;
     }
   }
-  const scenarios = await loadScenarios(values.grep);
+  const all = await loadScenarios(values.grep);
+  const scenarios = model ? all : all.filter(({ scenario }) => !scenario.needsModel);
+  const skipped = all.length - scenarios.length;
+  if (skipped > 0) console.log(`  (${skipped} scenarios on English prose skipped: they run with --model DIR)`);
   // A run on another model keeps the default run's screenshots and timings.
   if (!model) fs.rmSync(screenshotDir, { recursive: true, force: true });
 

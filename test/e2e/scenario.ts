@@ -14,6 +14,12 @@ export interface E2EContext {
 
 export interface Scenario {
   name: string;
+  /**
+   * Runs only with `--model DIR`: its text is real English, which means
+   * nothing to the planted model of the default run (the README's pictures
+   * of a trained model come from these).
+   */
+  needsModel?: boolean;
   /** Default: 60 000 ms. */
   timeoutMs?: number;
   /**
