@@ -22,7 +22,7 @@ const ALTERNATIVES = 8;
 
 /** The thresholds of the precision/recall curve. */
 export const CURVE_RATIOS = [2, 5, 10, 20, 50, 100, 200, 500];
-export const CURVE_SCORES = [0.3, 0.1];
+export const CURVE_SCORES = [0.3, 0.1, 0.03, 0.01];
 
 /** An error planted into a paragraph: `wrong` where the writer meant `right`. */
 export interface Plant {

@@ -10,8 +10,12 @@ Ids that never occur keep BERT's normal(0, 0.02) initialisation; the rest are
 scaled to the same standard deviation. A start that already knows which words
 occur in like contexts, so that training spends its few steps on the encoder.
 
+It tokenizes the training text as train.py does and leaves the packed rows
+in the run folder (`train_rows.npy`), where train.py finds them.
+
 Usage:
-  init_embeddings.py --rows RUN/train_rows.npy --out RUN/init_embeddings.npy [--hidden 128] [--window 4]
+  init_embeddings.py --corpus DATA/corpus --run DATA/run [--hidden 128] [--window 4]
+  train.py --corpus DATA/corpus --out DATA/run --init-embeddings DATA/run/init_embeddings.npy ...
 """
 import argparse
 import os
@@ -19,14 +23,22 @@ import time
 
 os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
 
+import sys  # noqa: E402
+
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train import pack  # noqa: E402
+from wordpiece import BertTokenizer  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--rows', required=True, help='train_rows.npy written by train.py (packed [CLS] … [SEP] rows)')
-    ap.add_argument('--out', required=True)
+    ap.add_argument('--corpus', default='/work/data/corpus')
+    ap.add_argument('--run', required=True, help='the run folder: writes train_rows.npy (if missing) and init_embeddings.npy there')
+    ap.add_argument('--tokenizer', default=os.environ.get('CLOZE_BERT_BASE_UNCASED_DIR', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'bert-base-uncased')))
+    ap.add_argument('--seq-len', type=int, default=128)
     ap.add_argument('--vocab-size', type=int, default=30522)
     ap.add_argument('--hidden', type=int, default=128)
     ap.add_argument('--window', type=int, default=4)
@@ -37,7 +49,11 @@ def main():
     torch.set_num_threads(args.threads)
     t0 = time.time()
     V = args.vocab_size
-    stream = np.load(args.rows)[:, 1:-1].reshape(-1).astype(np.int64)
+    os.makedirs(args.run, exist_ok=True)
+    tok = BertTokenizer(os.path.join(args.tokenizer, 'tokenizer.json'))
+    rows = pack(tok, os.path.join(args.corpus, 'train.txt'), args.seq_len, os.path.join(args.run, 'train_rows.npy'))
+    stream = rows[:, 1:-1].reshape(-1).astype(np.int64)
+    out = os.path.join(args.run, 'init_embeddings.npy')
 
     counts = torch.zeros(V * V, dtype=torch.float32)
     for d in range(1, args.window + 1):
@@ -49,22 +65,22 @@ def main():
     print(f'co-occurrence counts in {time.time() - t0:.0f}s', flush=True)
 
     total = counts.sum()
-    rows = counts.sum(1, keepdim=True)
+    occurrences = counts.sum(1, keepdim=True)
     ctx = counts.sum(0, keepdim=True).pow(0.75)
     ctx = ctx / ctx.sum()
     # PPMI in place: log(count / (row_total * P_ctx^0.75 smoothed)), negatives and empty cells to 0.
-    counts.div_(rows.clamp(min=1)).div_(ctx.clamp(min=1e-12)).clamp_(min=1e-30).log_().clamp_(min=0)
+    counts.div_(occurrences.clamp(min=1)).div_(ctx.clamp(min=1e-12)).clamp_(min=1e-30).log_().clamp_(min=0)
     del total
     print(f'PPMI in {time.time() - t0:.0f}s', flush=True)
 
     u, s, _ = torch.svd_lowrank(counts, q=args.hidden + 10, niter=4)
     emb = (u[:, :args.hidden] * s[:args.hidden].sqrt()).numpy()
-    seen = rows.squeeze(1).numpy() > 0
+    seen = occurrences.squeeze(1).numpy() > 0
     emb[seen] *= 0.02 / emb[seen].std()
     rng = np.random.default_rng(args.seed)
     emb[~seen] = rng.normal(0, 0.02, size=(int((~seen).sum()), args.hidden))
-    np.save(args.out, emb.astype(np.float32))
-    print(f'{int(seen.sum())} of {V} ids seen; embeddings {emb.shape} in {time.time() - t0:.0f}s -> {args.out}', flush=True)
+    np.save(out, emb.astype(np.float32))
+    print(f'{int(seen.sum())} of {V} ids seen; embeddings {emb.shape} in {time.time() - t0:.0f}s -> {out}', flush=True)
 
 
 if __name__ == '__main__':

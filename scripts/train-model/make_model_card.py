@@ -76,6 +76,23 @@ def main():
                 'context showing through (e.g. "file" before "command", "is" after "the kernel"). It is a working, '
                 'correctly wired model for exercising the pipeline, not yet a useful suggester; it needs more training '
                 '(the same scripts with a larger `--budget-min`).\n').format(meta.get('tokens_seen', 0))
+    init_text = ''
+    if a.get('init_embeddings'):
+        init_text = ('\nThe word embeddings (tied to the output layer) started from the training text\'s own '
+                     'co-occurrence statistics rather than at random: `scripts/train-model/init_embeddings.py`, the '
+                     'positive PMI of vocabulary ids within 4 tokens of each other reduced to the hidden size by an SVD '
+                     '(Levy & Goldberg, 2014), scaled to the usual initial standard deviation of 0.02. In two runs of '
+                     'this recipe side by side, a held-out loss of 5.94 came after 982 steps from this start and after '
+                     '2,356 from a random one.')
+    if a.get('sinusoidal_positions'):
+        init_text += ' The position embeddings started from sinusoids.'
+    init_step = ''
+    init_flag = ''
+    if a.get('init_embeddings'):
+        init_step = 'python3 scripts/train-model/init_embeddings.py --corpus $DATA/corpus --run $DATA/run\n'
+        init_flag = ' \\\n  --init-embeddings $DATA/run/init_embeddings.npy'
+    if a.get('sinusoidal_positions'):
+        init_flag += ' --sinusoidal-positions'
     card = f"""# {args.name}
 
 A small English BERT masked-language model for [Cloze](../../README.md), trained from scratch
@@ -128,7 +145,7 @@ tokens masked (80% `[MASK]`, 10% random, 10% kept), the vocabulary projection co
 positions; no dropout; AdamW (betas 0.9/0.98, weight decay {a.get('weight_decay')}), peak learning rate
 {a.get('lr')}, linear warm-up over {100 * a.get('warmup', 0):.0f}% of the budget and linear decay to zero,
 the schedule running on wall-clock time; gradient clipping at {a.get('clip')}; batches of
-{a.get('micro_batch', 0) * a.get('accum', 1)} rows.
+{a.get('micro_batch', 0) * a.get('accum', 1)} rows.{init_text}
 
 | | |
 | --- | --- |
@@ -169,9 +186,9 @@ sudo apt-get install python3-torch python3-numpy libopenblas0-pthread \\
   python3.11-doc linux-doc-6.1 perl-doc git-doc debian-handbook debian-reference-en
 DATA=/some/folder/outside/the/repository
 python3 scripts/train-model/extract_corpus.py --out $DATA/corpus
-python3 scripts/train-model/train.py --corpus $DATA/corpus --out $DATA/run \\
+{init_step}python3 scripts/train-model/train.py --corpus $DATA/corpus --out $DATA/run \\
   --layers {a.get('layers')} --hidden {a.get('hidden')} --heads {a.get('heads')} --intermediate {a.get('intermediate')} \\
-  --micro-batch {a.get('micro_batch')} --accum {a.get('accum')} --lr {a.get('lr')} --budget-min {a.get('budget_min')} --seed {meta.get('seed')}
+  --micro-batch {a.get('micro_batch')} --accum {a.get('accum')} --lr {a.get('lr')} --warmup {a.get('warmup')} --budget-min {a.get('budget_min')} --seed {meta.get('seed')}{init_flag}
 scripts/train-model/export.sh $DATA/run $DATA/corpus models/{args.name}
 ```
 
