@@ -4,7 +4,7 @@ import { hoverTarget } from './hover';
 import { targetAtCursor } from './inline-completions';
 import type { ClozeSettings } from './settings';
 import { isEnabledFor, isTooLarge, type SettingsWatcher } from './settings-watcher';
-import type { Target } from './targets';
+import { maskAt, type Target, TYPED_MASK } from './targets';
 
 /**
  * How long the cursor rests before the words for it are prepared: longer than
@@ -46,14 +46,19 @@ export function registerPrefetch(host: EngineHost, settings: Pick<SettingsWatche
     const current = settings.for(document);
     if (!isEnabledFor(current, document) || isTooLarge(current, document, log)) return;
     const position = editor.selection.active;
-    const target = whatWillBeAsked(document, position, current.inline.enabled, current.hover);
-    if (!target) return;
-    // A mask token just closed is an explicit request already on its way.
-    if (target.isMaskToken && !target.blank && target.range.end.isEqual(position)) return prefetch(editor, position, target);
+    // A mask token just closed is an explicit request already on its way. Anything else waits for
+    // the rest, and only then is looked at: nothing more than this test runs per keystroke.
+    if (current.inline.enabled && document.lineAt(position.line).text.slice(0, position.character).endsWith(TYPED_MASK)) {
+      const mask = maskAt(document, position);
+      if (mask) prefetch(editor, position, mask);
+      return;
+    }
     timer = setTimeout(() => {
       timer = undefined;
       const now = vscode.window.activeTextEditor;
-      if (now === editor && now.selection.active.isEqual(position) && now.document.version === document.version) prefetch(editor, position, target);
+      if (now !== editor || !now.selection.active.isEqual(position) || now.document.version !== document.version) return;
+      const target = whatWillBeAsked(document, position, current.inline.enabled, current.hover);
+      if (target) prefetch(editor, position, target);
     }, restMs);
   };
 
