@@ -97,6 +97,7 @@ export function commandsTable(manifest: Manifest, nls: Record<string, string>): 
 function formatDefault(value: unknown): string {
   if (Array.isArray(value)) return value.length ? value.map((v) => `\`${String(v)}\``).join(', ') : '`[]`';
   if (value === '') return '(empty)';
+  if (value === null) return '(not set)';
   return `\`${typeof value === 'string' ? value : JSON.stringify(value)}\``;
 }
 

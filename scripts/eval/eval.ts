@@ -14,6 +14,8 @@ import { alternativesItems, type AlternativesReport, evaluateAlternatives } from
 import { TrainingCounts } from './baselines';
 import { openCorpus, readHeldout, seededRandom } from './corpus';
 import { evaluateFill, fillItems, type FillReport } from './fill-eval';
+import { DEFAULT_HINT_THRESHOLDS, hintThresholds } from '../../src/text/unlikely-word';
+import { readModelProfile } from '../../src/models/model-profile';
 import { evaluateHints, type HintReport, hintParagraphs } from './hint-eval';
 import { formatReport } from './report';
 import { DEFAULT_WORDNET_DIR, WordNet } from './wordnet';
@@ -78,7 +80,10 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       report.fill = await evaluateFill(engine, items, counts, every);
     }
     if (sections.includes('hints')) {
-      report.hints = await evaluateHints(engine, hintParagraphs(heldout, maxItems.hints, seededRandom(seed + 1)));
+      // The thresholds in force for this model: its own (cloze.json), else Cloze's defaults.
+      const own = readModelProfile(options.model).profile.hints;
+      const thresholds = hintThresholds({ similarOnly: DEFAULT_HINT_THRESHOLDS.similarOnly }, own);
+      report.hints = { ...(await evaluateHints(engine, hintParagraphs(heldout, maxItems.hints, seededRandom(seed + 1)), thresholds)), thresholdsFrom: own?.minRatio !== undefined || own?.minScore !== undefined ? 'model' : 'defaults' };
     }
     if (sections.includes('alternatives')) {
       const dir = options.wordnet ?? DEFAULT_WORDNET_DIR;

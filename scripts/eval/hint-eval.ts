@@ -70,7 +70,9 @@ export interface HintReport {
   /** Checkable words of the planted text, and of the clean text. */
   words: number;
   cleanWords: number;
+  /** At the thresholds in force (`thresholdsFrom`: the model's own `cloze.json`, or Cloze's defaults). */
   defaults: HintScores & { corrected: number };
+  thresholdsFrom?: 'model' | 'defaults';
   curve: HintScores[];
   /**
    * Why planted words are missed: of the scored ones, how many have the right

@@ -53,7 +53,7 @@ function formatHints(h: HintReport): string {
   return [
     `Hints: ${h.planted} errors planted in ${h.paragraphs} paragraphs (${h.sentences} sentences, one error per sentence with a confusable word); ${h.words} words checked, ${h.cleanWords} in the clean text`,
     `${h.plantedSkipped} planted words were not scored (several vocabulary pieces, such as it's and they're, or unknown to the vocabulary) and count as missed.`,
-    `At the defaults (minRatio ${d.minRatio}, minScore ${d.minScore}, similar spelling only): precision ${pct(d.precision)}, recall ${pct(d.recall)}, F1 ${d.f1.toFixed(3)}; `
+    `At ${h.thresholdsFrom === 'model' ? "the model's own thresholds (its cloze.json)" : 'the defaults'} (minRatio ${d.minRatio}, minScore ${d.minScore}, similar spelling only): precision ${pct(d.precision)}, recall ${pct(d.recall)}, F1 ${d.f1.toFixed(3)}; `
       + `${d.truePositives} of ${h.planted} planted errors flagged (${d.corrected} with the right word first), ${d.falsePositives} other words flagged; `
       + `${d.falseMarksPer1000.toFixed(2)} false marks per 1,000 words of clean text`,
     `Of the ${h.plantedAlternatives.scored} planted words scored, ${h.plantedAlternatives.rightAmongThem} have the right word among their 8 alternatives and ${h.plantedAlternatives.alikeAmongThem} an alternative spelled alike; `
@@ -62,7 +62,7 @@ function formatHints(h: HintReport): string {
     '',
     table(['minScore', 'minRatio', 'precision', 'recall', 'F1', 'flagged planted', 'flagged other', 'false marks / 1,000 clean words'], h.curve.map(curveRow)),
     '',
-    table(['planted (wrong for right)', 'planted', 'flagged at defaults', 'recall'], pairs),
+    table(['planted (wrong for right)', 'planted', h.thresholdsFrom === 'model' ? "flagged at the model's thresholds" : 'flagged at defaults', 'recall'], pairs),
   ].join('\n');
 }
 

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { CancelledError, Engine, type EngineState, type FillOptions, type FillRequest, isCancellation, LruCache, type MaskResult, type Span, type WordCheck } from '../engine';
+import { type ModelProfile, readModelProfile } from '../models/model-profile';
 import { blankSpans, markdownCodeSpans, overlapsAny } from '../text/markdown-code';
 import { PARAGRAPH_REACH_LINES } from '../text/words';
 import type { ClozeSettings } from './settings';
@@ -95,6 +96,7 @@ export class EngineHost implements vscode.Disposable {
   private missing: NoModelError | undefined;
   /** Fill requests under way or recently answered, by their exact engine request (see `sharedFill`). */
   private readonly shared = new LruCache<string, Promise<MaskResult[]>>(SHARED_FILLS);
+  private profile: { dir: string; profile: ModelProfile } | undefined;
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
@@ -120,6 +122,22 @@ export class EngineHost implements vscode.Disposable {
   /** The model folder in use, once known. */
   get modelDir(): string | undefined {
     return this.engine?.modelDir;
+  }
+
+  /**
+   * What the model folder in use says about itself (its `cloze.json`: the
+   * hint thresholds measured for it), read once per folder; empty until a
+   * model is in use.
+   */
+  get modelProfile(): ModelProfile {
+    const dir = this.engine?.modelDir;
+    if (!dir) return {};
+    if (this.profile?.dir !== dir) {
+      const { profile, problem } = readModelProfile(dir);
+      if (problem) this.log.warn(problem);
+      this.profile = { dir, profile };
+    }
+    return this.profile.profile;
   }
 
   /** Drops the engine when settings that shape it changed. */

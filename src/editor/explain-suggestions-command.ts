@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { checkableWords } from '../text/hint-words';
 import { paragraphAt } from '../text/words';
 import { blankSpans, markdownCodeSpans } from '../text/markdown-code';
-import { unlikelyWord } from '../text/unlikely-word';
+import { hintThresholds, unlikelyWord } from '../text/unlikely-word';
 import type { EngineHost } from './engine-host';
 import { type CandidateChart, type ExplainModel, type HeatMap, type HeatWord, MAX_BARS, renderExplainHtml, type Section } from './explain-html';
 import type { SettingsWatcher } from './settings-watcher';
@@ -315,8 +315,8 @@ class ExplainPanel {
         const check = checked.get(s.start);
         if (!check) return { ...s, alternatives: [] };
         // The same rule as the unlikely-word hints, with the user's thresholds and ignored words.
-        const { minRatio, minScore, similarOnly, ignore } = this.settings.current.hints;
-        const slip = ignore.includes(check.text.toLowerCase()) ? undefined : unlikelyWord(check, { minRatio, minScore, similarOnly });
+        const { ignore } = this.settings.current.hints;
+        const slip = ignore.includes(check.text.toLowerCase()) ? undefined : unlikelyWord(check, hintThresholds(this.settings.current.hints, this.host.modelProfile.hints));
         return {
           ...s,
           score: check.score,

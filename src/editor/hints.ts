@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { isCancellation, LruCache, type Span, type Suggestion, type WordCheck } from '../engine';
-import { spelledAlike, unlikelyWord } from '../text/unlikely-word';
+import { hintThresholds, type HintThresholds, spelledAlike, unlikelyWord } from '../text/unlikely-word';
 import { checkableWords } from '../text/hint-words';
 import { PARAGRAPH_REACH_LINES, paragraphsOf, sentencesOf } from '../text/words';
 import { delay } from './delay';
@@ -250,13 +250,14 @@ export class HintsController implements vscode.Disposable {
     const ranges = visible ?? previous.map((h) => document.lineAt(h.diagnostic.range.start.line).range);
     const fresh: Hint[] = [];
     const covered: vscode.Range[] = [];
+    const thresholds = hintThresholds(current.hints, this.host.modelProfile.hints);
     for (const range of ranges) {
       const { base, text, paragraphs } = paragraphsAround(document, range);
       for (const paragraph of paragraphs) {
         covered.push(new vscode.Range(document.positionAt(base + paragraph.start), document.positionAt(base + paragraph.end)));
         for (const sentence of sentencesOf(text, paragraph).filter((s) => s.end - s.start <= MAX_SENTENCE_CHARS)) {
           for (const word of this.cache.get(text.slice(sentence.start, sentence.end)) ?? []) {
-            const hint = hintFor(word, current);
+            const hint = hintFor(word, current, thresholds);
             if (!hint) continue;
             const at = base + sentence.start;
             const wordRange = new vscode.Range(document.positionAt(at + word.start), document.positionAt(at + word.end));
@@ -334,12 +335,11 @@ function batches(sentences: Span[], wordsOf: (sentence: Span) => Span[]): { sent
 }
 
 /** The diagnostic for a word, when the thresholds flag it. */
-function hintFor(word: CachedWord, current: ClozeSettings): ((range: vscode.Range) => Hint) | undefined {
+function hintFor(word: CachedWord, current: ClozeSettings, thresholds: HintThresholds): ((range: vscode.Range) => Hint) | undefined {
   if (current.hints.ignore.includes(word.check.text.toLowerCase())) return undefined;
-  const thresholds = { minRatio: current.hints.minRatio, minScore: current.hints.minScore, similarOnly: current.hints.similarOnly };
   const best = unlikelyWord(word.check, thresholds);
   if (!best) return undefined;
-  const others = word.check.alternatives.filter((a: Suggestion) => a !== best && spelledAlike(word.check.text, a.word) && a.score >= current.hints.minScore / 10);
+  const others = word.check.alternatives.filter((a: Suggestion) => a !== best && spelledAlike(word.check.text, a.word) && a.score >= thresholds.minScore / 10);
   const replacements = [best.word, ...others.map((a) => a.word)].slice(0, 3);
   const ratio = best.score / Math.max(word.check.score, Number.MIN_VALUE);
   const message = vscode.l10n.t('“{0}” is unlikely here ({1}): “{2}” is {3} times as likely ({4})', word.check.text, percent(word.check.score), best.word, formatRatio(ratio), percent(best.score));

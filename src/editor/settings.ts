@@ -67,10 +67,13 @@ export interface ClozeSettings {
   /** Unlikely-word hints (off by default); see `src/editor/hints.ts`. */
   hints: {
     enabled: boolean;
-    /** Flag a word when an alternative is at least this many times as probable, 1–1e6. @default 50 */
-    minRatio: number;
-    /** …and the alternative's probability is at least this, 0–1. @default 0.3 */
-    minScore: number;
+    /**
+     * Flag a word when an alternative is at least this many times as probable, 1–1e6;
+     * undefined (not set): the model's own, else 50 (see `hintThresholds`).
+     */
+    minRatio: number | undefined;
+    /** …and the alternative's probability is at least this, 0–1; undefined: the model's own, else 0.3. */
+    minScore: number | undefined;
     /** …and it is spelled like the word (their/there, than/then). @default true */
     similarOnly: boolean;
     /** The most of one CPU's time the hints take while you are idle, in percent, 1–100. @default 25 */
@@ -121,8 +124,8 @@ export function readSettings(config: ConfigurationLike): ClozeSettings {
     alternatives: oneOf(config.get('alternatives'), ['fit', 'meaning'] as const, DEFAULT_ALTERNATIVES),
     hints: {
       enabled: bool(config.get('hints.enabled'), false),
-      minRatio: num(config.get('hints.minRatio'), DEFAULT_HINT_THRESHOLDS.minRatio, 1, 1_000_000),
-      minScore: num(config.get('hints.minScore'), DEFAULT_HINT_THRESHOLDS.minScore, 0, 1),
+      minRatio: optionalNum(config.get('hints.minRatio'), 1, 1_000_000),
+      minScore: optionalNum(config.get('hints.minScore'), 0, 1),
       similarOnly: bool(config.get('hints.similarOnly'), DEFAULT_HINT_THRESHOLDS.similarOnly),
       cpuBudget: int(config.get('hints.cpuBudget'), 25, 1, 100),
       ignore: stringList(config.get('hints.ignore'), []).map((w) => w.trim().toLowerCase()).filter((w) => w.length > 0),
@@ -152,6 +155,11 @@ function str(value: unknown, fallback: string): string {
 
 function num(value: unknown, fallback: number, min: number, max: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+/** A number clamped to its bounds, or undefined when not set (null) or not a number. */
+function optionalNum(value: unknown, min: number, max: number): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : undefined;
 }
 
 function int(value: unknown, fallback: number, min: number, max: number): number {

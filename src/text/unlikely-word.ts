@@ -30,6 +30,25 @@ export interface HintThresholds {
 export const DEFAULT_HINT_THRESHOLDS: HintThresholds = { minRatio: 50, minScore: 0.3, similarOnly: true };
 
 /**
+ * The thresholds a model recommends for itself, measured on real prose with
+ * `npm run eval` (a small model is never as sure as bert-base: its right
+ * words have probabilities of a few percent). See `readModelProfile`.
+ */
+export type ModelHintThresholds = Partial<Pick<HintThresholds, 'minRatio' | 'minScore'>>;
+
+/**
+ * The thresholds in force: each one the user set (`cloze.hints.*`), else the
+ * model's own, else {@link DEFAULT_HINT_THRESHOLDS}.
+ */
+export function hintThresholds(set: { minRatio?: number; minScore?: number; similarOnly: boolean }, model?: ModelHintThresholds): HintThresholds {
+  return {
+    minRatio: set.minRatio ?? model?.minRatio ?? DEFAULT_HINT_THRESHOLDS.minRatio,
+    minScore: set.minScore ?? model?.minScore ?? DEFAULT_HINT_THRESHOLDS.minScore,
+    similarOnly: set.similarOnly,
+  };
+}
+
+/**
  * The alternative to propose for a word the model finds unlikely where it
  * stands, or `undefined` when the word is fine by `thresholds`: the best
  * alternative (spelled alike, with `similarOnly`) whose probability is at

@@ -46,7 +46,9 @@ test('drops non-string language ids and trims the model path', () => {
 test('reads whole words and the hints, off by default, with bounded thresholds', () => {
   const defaults = readSettings(stub({}));
   assert.equal(defaults.wholeWords, 'words');
-  assert.deepEqual(defaults.hints, { enabled: false, minRatio: 50, minScore: 0.3, similarOnly: true, cpuBudget: 25, ignore: [] });
+  // Thresholds not set: the model's own or the defaults, decided by hintThresholds.
+  assert.deepEqual(defaults.hints, { enabled: false, minRatio: undefined, minScore: undefined, similarOnly: true, cpuBudget: 25, ignore: [] });
+  assert.deepEqual(readSettings(stub({ 'hints.minRatio': null, 'hints.minScore': null })).hints, defaults.hints);
   const s = readSettings(stub({ wholeWords: 'sometimes', 'hints.enabled': true, 'hints.minRatio': 0, 'hints.minScore': 2, 'hints.cpuBudget': 0.2, 'hints.similarOnly': 'no', 'hints.ignore': [' Then ', 3, ''] }));
   assert.equal(s.wholeWords, 'words');
   assert.deepEqual(s.hints, { enabled: true, minRatio: 1, minScore: 1, similarOnly: true, cpuBudget: 1, ignore: ['then'] });

@@ -1,6 +1,9 @@
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { note, restoreSetting, openDocument, sleep, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
+import { note, restoreSetting, openDocument, sleep, tinyModelPath, updateSetting, useTinyModelSuite, waitFor, withLag } from './helpers';
 
 const clozeHints = (uri: vscode.Uri) => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Cloze');
 
@@ -80,5 +83,28 @@ suite('Cloze unlikely-word hints', function () {
     await updateSetting('cloze.hints.enabled', false);
     await waitFor(() => clozeHints(uri).length === 0, { message: 'the hints to go', timeoutMs: 5_000 });
     await updateSetting('cloze.hints.enabled', true);
+  });
+});
+
+suite("Cloze unlikely-word hints: a model's own thresholds", function () {
+  this.timeout(60_000);
+  const set = useTinyModelSuite({ 'cloze.hints.enabled': true, 'cloze.hints.cpuBudget': 100 });
+  const copies: string[] = [];
+  suiteTeardown(() => copies.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+  test("apply where the settings say nothing (its folder's cloze.json); a threshold the user set wins", async () => {
+    // The planted model with a cloze.json asking for a ratio it never reaches (there → their is about 1,600).
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-own-thresholds-'));
+    copies.push(dir);
+    fs.cpSync(tinyModelPath(), dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'cloze.json'), JSON.stringify({ hints: { minRatio: 1_000_000 } }));
+    await set('cloze.modelPath', dir);
+    const editor = await openDocument('we love there house .');
+    const uri = editor.document.uri;
+    await sleep(4000); // the idle wait (1 s) and the check
+    assert.deepEqual(clozeHints(uri), []);
+    await set('cloze.hints.minRatio', 50);
+    await waitFor(() => clozeHints(uri).length === 1, { message: 'the hint at the threshold the user set', timeoutMs: 30_000 });
+    assert.equal(editor.document.getText(clozeHints(uri)[0].range), 'there');
   });
 });
