@@ -14,7 +14,7 @@ import { chunksOf, everyKth, openCorpus, readHeldout, seededRandom, timing } fro
 import { confusionMap, CONFUSION_PAIRS, inCaseOf } from '../../scripts/eval/confusions';
 import { parseArgs, runEval } from '../../scripts/eval/eval';
 import { evaluateFill, fillItem } from '../../scripts/eval/fill-eval';
-import { evaluateHints, plantErrors } from '../../scripts/eval/hint-eval';
+import { CURVE_RATIOS, CURVE_SCORES, evaluateHints, plantErrors } from '../../scripts/eval/hint-eval';
 import { formatReport } from '../../scripts/eval/report';
 import { WordNet } from '../../scripts/eval/wordnet';
 import { testGraphCache, TINY, tinyEngine, useTinyEngine } from '../helpers/tiny-model';
@@ -134,7 +134,7 @@ describe('eval on the planted model', () => {
     );
     assert.deepEqual([hints.plantedAlternatives.scored, hints.plantedAlternatives.rightAmongThem, hints.plantedAlternatives.alikeAmongThem], [2, 2, 2]);
     assert.ok(hints.plantedAlternatives.alikeRatio > DEFAULT_HINT_THRESHOLDS.minRatio);
-    assert.equal(hints.curve.length, 16);
+    assert.equal(hints.curve.length, CURVE_SCORES.length * CURVE_RATIOS.length);
     assert.ok(hints.curve.every((s) => s.recall === 1 && s.falseMarksPer1000 === 0), JSON.stringify(hints.curve));
   });
 
