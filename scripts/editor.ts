@@ -7,8 +7,10 @@
 //   npm run editor [-- --model DIR] [-- --port N] [-- --vsix]
 //
 // Without --model, Cloze uses its default model, downloaded on first use
-// (internet needed). Offline, `--model test/fixtures/models/tiny-planted` shows
-// the mechanics on the small generated test model, whose vocabulary is tiny.
+// (internet needed). Offline, `--model models/cloze-mini-en` is a small English
+// model trained here (weak, but real English), and
+// `--model test/fixtures/models/tiny-planted` shows the mechanics on the
+// generated test model the tour is written for, whose vocabulary is tiny.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -29,7 +31,9 @@ Starts code-server (VS Code in the browser) on 127.0.0.1 with Cloze installed
 and a sample workspace; Ctrl+C stops it.
   --model DIR   a local model folder (model.onnx, tokenizer.json, ...) for
                 cloze.modelPath; default: Cloze's default model, downloaded
-                on first use. Offline: --model test/fixtures/models/tiny-planted
+                on first use. Offline: --model models/cloze-mini-en (a small
+                English model trained here) or --model
+                test/fixtures/models/tiny-planted (the tour's test model)
   --port N      listen on port N (default: a free port)
   --vsix        install dist-vsix/cloze-<platform>-<arch>-<version>.vsix
                 (from \`npm run package\`) instead of linking this folder`;
