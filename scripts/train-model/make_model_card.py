@@ -10,6 +10,7 @@ import argparse
 import hashlib
 import json
 import os
+import sys
 
 NOTICE = """The files tokenizer.json, tokenizer_config.json and vocab.txt in this folder are
 the tokenizer of Google's bert-base-uncased model (https://github.com/google-research/bert),
@@ -62,20 +63,36 @@ def main():
         rows.append(f"| `{s['package']}` {s['version']} | {s['format']} | {s['documents']} ({s['documents_heldout']} held out) "
                     f"| {s['paragraphs']:,} | {s['words']:,} | {s['licence']} |")
     files = []
-    for f in ['model.onnx', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']:
+    for f in ['model.onnx', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'cloze.json']:
         p = os.path.join(args.model_dir, f)
+        if f == 'cloze.json' and not os.path.exists(p):
+            continue
         files.append(f'| {f} | {os.path.getsize(p):,} | `{sha256(p)}` |')
+    own = ''
+    profile = os.path.join(args.model_dir, 'cloze.json')
+    if os.path.exists(profile):
+        hints = json.load(open(profile)).get('hints', {})
+        own = ('\n## Its own hint thresholds\n\n`cloze.json` gives Cloze the unlikely-word thresholds measured for this model '
+               f"(`minRatio` {hints.get('minRatio', 'default')}, `minScore` {hints.get('minScore', 'default')}), used where "
+               'the settings `cloze.hints.minRatio` and `cloze.hints.minScore` are not set: a model this small is never '
+               'as sure of a word as bert-base. How they were chosen, and what they cost: docs/quality.md.\n')
 
     status = '' if final else ('\n> **Early checkpoint.** This folder was exported from a checkpoint taken during training, '
                                'not from the finished run; the numbers below are that checkpoint\'s.\n')
     acc = f"{100 * ev['top1_accuracy']:.1f}%" if ev else 'not measured'
     weak = ''
     if ev and ev['top1_accuracy'] < 0.3:
-        weak = ('\n> **Barely trained.** At this budget ({:,} tokens seen) the model has only begun to leave the stage of '
-                'predicting frequent words: its top guesses are mostly "the", punctuation, "to" and "a", with a little '
-                'context showing through (e.g. "file" before "command", "is" after "the kernel"). It is a working, '
-                'correctly wired model for exercising the pipeline, not yet a useful suggester; it needs more training '
-                '(the same scripts with a larger `--budget-min`).\n').format(meta.get('tokens_seen', 0))
+        # What it says on the probes, computed here from the checkpoint rather than written by hand.
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from probe import PROBES, load, top_candidates
+        model, tok = load(os.path.join(args.run_dir, 'final.pt' if os.path.exists(os.path.join(args.run_dir, 'final.pt')) else 'latest.pt'))
+        probes = '\n'.join(f'> - *{text}* → ' + ', '.join(f'{w} ({100 * p:.1f}%)' for w, p in top_candidates(model, tok, text)) for text in PROBES)
+        weak = ('\n> **Weak.** At this budget ({:,} tokens seen, held-out top-1 {}) the model has learnt which words '
+                'go with the subject of a sentence far better than which word fits its grammar: its guesses lean on '
+                'frequent words and on words of the context. Its first five on the probes of `probe.py`:\n>\n{}\n>\n'
+                '> It is a working, correctly wired English model for trying Cloze offline and for measuring it '
+                '(docs/quality.md), not a good suggester; more training (a larger `--budget-min`, a larger model) is '
+                'what it needs.\n').format(meta.get('tokens_seen', 0), f"{100 * ev['top1_accuracy']:.1f}%", probes)
     init_text = ''
     if a.get('init_embeddings'):
         init_text = ('\nThe word embeddings (tied to the output layer) started from the training text\'s own '
@@ -161,6 +178,7 @@ Masked-token top-1 accuracy on the held-out documents (15% of the tokens masked 
 (cross-entropy {ev.get('loss', float('nan')):.2f}). The held-out documents are listed in the corpus's
 `heldout_documents.txt`, written by the extraction script.
 
+{own}
 ## Files
 
 | file | bytes | sha256 |

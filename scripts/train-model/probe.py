@@ -20,13 +20,19 @@ PROBES = [
     'the kernel [MASK] the memory of the process .',
 ]
 
-ckpt = torch.load(sys.argv[1], map_location='cpu')
-model = BertForMaskedLM(ckpt['config'])
-model.load_state_dict(ckpt['model'])
-model.eval()
-shared = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'bert-base-uncased')
-tok = BertTokenizer(os.path.join(os.environ.get('CLOZE_BERT_BASE_UNCASED_DIR', shared), 'tokenizer.json'))
-for text in sys.argv[2:] or PROBES:
+def load(checkpoint):
+    """The model of a train.py checkpoint and the bert-base-uncased tokenizer."""
+    ckpt = torch.load(checkpoint, map_location='cpu')
+    model = BertForMaskedLM(ckpt['config'])
+    model.load_state_dict(ckpt['model'])
+    model.eval()
+    shared = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'bert-base-uncased')
+    tok = BertTokenizer(os.path.join(os.environ.get('CLOZE_BERT_BASE_UNCASED_DIR', shared), 'tokenizer.json'))
+    return model, tok
+
+
+def top_candidates(model, tok, text, k=5):
+    """The `k` most probable vocabulary entries at the [MASK] of `text`, with their probabilities."""
     ids = []
     for i, part in enumerate(text.split('[MASK]')):
         if i:
@@ -36,6 +42,11 @@ for text in sys.argv[2:] or PROBES:
     pos = ids.index(tok.mask_id)
     with torch.no_grad():
         logits = model.head(model.hidden(torch.tensor([ids]))[0, pos])
-    p = logits.softmax(-1)
-    top = p.topk(5)
-    print(text + '\n  torch: ' + ', '.join(f'{tok.inv[i]} {100 * v:.1f}%' for v, i in zip(top.values.tolist(), top.indices.tolist())))
+    top = logits.softmax(-1).topk(k)
+    return [(tok.inv[i], v) for v, i in zip(top.values.tolist(), top.indices.tolist())]
+
+
+if __name__ == '__main__':
+    model, tok = load(sys.argv[1])
+    for text in sys.argv[2:] or PROBES:
+        print(text + '\n  torch: ' + ', '.join(f'{w} {100 * v:.1f}%' for w, v in top_candidates(model, tok, text)))
