@@ -15,6 +15,7 @@ import { TrainingCounts } from './baselines';
 import { openCorpus, readHeldout, seededRandom } from './corpus';
 import { evaluateFill, fillItems, type FillReport } from './fill-eval';
 import { DEFAULT_HINT_THRESHOLDS, hintThresholds } from '../../src/text/unlikely-word';
+import { cacheDirs, graphCacheDir } from '../../src/models/cache-dirs';
 import { readModelProfile } from '../../src/models/model-profile';
 import { evaluateHints, type HintReport, hintParagraphs } from './hint-eval';
 import { formatReport } from './report';
@@ -62,7 +63,9 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const sections = options.sections ?? SECTIONS;
   const corpus = openCorpus(options.corpus);
   const heldout = readHeldout(corpus);
-  const engine = new Engine({ modelDir: options.model, threads: options.threads, graphCacheDir: options.graphCacheDir });
+  // Rewritten graphs go where the command line keeps them, not into the model folder (a committed one, say).
+  const graphs = options.graphCacheDir ?? graphCacheDir(cacheDirs().cloze);
+  const engine = new Engine({ modelDir: options.model, threads: options.threads, graphCacheDir: graphs });
   try {
     const info = await engine.load();
     const report: EvalReport = {
@@ -128,7 +131,7 @@ const USAGE = `Usage: npm run eval -- --model DIR [--corpus DIR] [--json] [--max
   --max-items  items per section (default 300): N for all, or fill=N,hints=N,alternatives=N
   --every      every K-th word is an item (default 7)
   --wordnet    WordNet 3.0 data files (default ${DEFAULT_WORDNET_DIR}); without them alternatives are skipped
-  --graph-cache  where the engine keeps the rewritten model (default: the model folder when writable)`;
+  --graph-cache  where the engine keeps the rewritten model (default: Cloze's cache folder, as for the command line)`;
 
 /** Parses the command line. @throws {RangeError} naming the bad option. */
 export function parseArgs(argv: readonly string[]): EvalOptions & { json: boolean } {
