@@ -6,7 +6,7 @@
 //
 //   npm run test:e2e -- --grep prose --model models/cloze-mini-en && npm run readme:screenshots -- prose-gap-fill prose-mask-hover prose-replace-word
 import type { Scenario } from './scenario';
-import { moveCursor, quickOpen, runCommand, screenshot, selectors, waitForWorkbench } from './workbench';
+import { moveCursor, quickOpen, runCommand, screenshot, selectors, waitForCloze, waitForWorkbench } from './workbench';
 
 const FILE = 'prose.md';
 
@@ -17,6 +17,7 @@ export const scenarios: Scenario[] = [
     async run({ page }) {
       await waitForWorkbench(page);
       await quickOpen(page, FILE, 'The program prints an error');
+      await waitForCloze(page);
       await moveCursor(page, 'If the build fails, check that the ', 4);
       await page.keyboard.press('Alt+Backslash');
       await page.locator(selectors.ghostText).first().waitFor({ state: 'visible', timeout: 30_000 });

@@ -43,6 +43,15 @@ export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<
  * Opens a workspace file through Quick Open (Ctrl+P) and waits until its
  * editor shows `expectText` (default: nothing in particular, just an editor).
  */
+/**
+ * Waits until Cloze is active in the window (its status bar item shows): a key
+ * pressed before that, right after the first file of its languages opened,
+ * reaches no Cloze command.
+ */
+export async function waitForCloze(page: Page, timeoutMs = 30_000): Promise<void> {
+  await page.locator('.statusbar-item').filter({ hasText: 'Cloze' }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
 export async function quickOpen(page: Page, relativePath: string, expectText?: string): Promise<void> {
   await page.keyboard.press('Control+P');
   await page.waitForSelector(selectors.quickInput, { state: 'visible' });
