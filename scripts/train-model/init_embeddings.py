@@ -29,7 +29,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train import pack  # noqa: E402
+from train import DEFAULT_TOKENIZER_DIR, pack  # noqa: E402
 from wordpiece import BertTokenizer  # noqa: E402
 
 
@@ -37,7 +37,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--corpus', default='/work/data/corpus')
     ap.add_argument('--run', required=True, help='the run folder: writes train_rows.npy (if missing) and init_embeddings.npy there')
-    ap.add_argument('--tokenizer', default=os.environ.get('CLOZE_BERT_BASE_UNCASED_DIR', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'bert-base-uncased')))
+    ap.add_argument('--tokenizer', default=DEFAULT_TOKENIZER_DIR)
     ap.add_argument('--seq-len', type=int, default=128)
     ap.add_argument('--vocab-size', type=int, default=30522)
     ap.add_argument('--hidden', type=int, default=128)

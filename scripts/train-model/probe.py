@@ -10,7 +10,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train import BertForMaskedLM  # noqa: E402
+from train import DEFAULT_TOKENIZER_DIR, BertForMaskedLM  # noqa: E402
 from wordpiece import BertTokenizer  # noqa: E402
 
 PROBES = [
@@ -26,8 +26,7 @@ def load(checkpoint):
     model = BertForMaskedLM(ckpt['config'])
     model.load_state_dict(ckpt['model'])
     model.eval()
-    shared = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'bert-base-uncased')
-    tok = BertTokenizer(os.path.join(os.environ.get('CLOZE_BERT_BASE_UNCASED_DIR', shared), 'tokenizer.json'))
+    tok = BertTokenizer(os.path.join(DEFAULT_TOKENIZER_DIR, 'tokenizer.json'))
     return model, tok
 
 

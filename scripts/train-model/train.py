@@ -46,6 +46,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from wordpiece import BertTokenizer  # noqa: E402
 
 
+# The bert-base-uncased tokenizer files: $CLOZE_BERT_BASE_UNCASED_DIR, else ../shared/bert-base-uncased beside the repository.
+DEFAULT_TOKENIZER_DIR = os.environ.get('CLOZE_BERT_BASE_UNCASED_DIR', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'bert-base-uncased'))
+
+
 # --------------------------------------------------------------------------
 # model (Hugging Face BertForMaskedLM names)
 
@@ -254,7 +258,7 @@ def evaluate(model, rows, tok, vocab_size, seed, batch=32):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--corpus', default='/work/data/corpus')
-    ap.add_argument('--tokenizer', default=os.environ.get('CLOZE_BERT_BASE_UNCASED_DIR', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'bert-base-uncased')))
+    ap.add_argument('--tokenizer', default=DEFAULT_TOKENIZER_DIR)
     ap.add_argument('--out', default='/work/data/run1')
     ap.add_argument('--seed', type=int, default=18)
     ap.add_argument('--layers', type=int, default=4)
