@@ -311,12 +311,13 @@ class ExplainPanel {
       const result = await this.host.check({ document, words: spans.map(range), caller: 'explain', token, topK: HEAT_ALTERNATIVES });
       if (!result) return { kind: 'message', text: vscode.l10n.t('Waiting for the document to settle'), busy: true };
       const checked = new Map(result.checked.map((c) => [document.offsetAt(c.range.start) - base, c]));
+      // The same rule as the unlikely-word hints, with the thresholds in force and the ignored words.
+      const hints = this.settings.current.hints;
+      const thresholds = hintThresholds(hints, this.host.modelProfile.hints);
       const words: HeatWord[] = spans.map((s) => {
         const check = checked.get(s.start);
         if (!check) return { ...s, alternatives: [] };
-        // The same rule as the unlikely-word hints, with the user's thresholds and ignored words.
-        const { ignore } = this.settings.current.hints;
-        const slip = ignore.includes(check.text.toLowerCase()) ? undefined : unlikelyWord(check, hintThresholds(this.settings.current.hints, this.host.modelProfile.hints));
+        const slip = hints.ignore.includes(check.text.toLowerCase()) ? undefined : unlikelyWord(check, thresholds);
         return {
           ...s,
           score: check.score,

@@ -4,7 +4,7 @@
  */
 
 import { type Alternatives, DEFAULT_ALTERNATIVES } from '../engine';
-import { DEFAULT_HINT_THRESHOLDS } from '../text/unlikely-word';
+import { DEFAULT_HINT_THRESHOLDS, HINT_THRESHOLD_BOUNDS } from '../text/unlikely-word';
 
 /** The subset of `vscode.WorkspaceConfiguration` the reader needs (a plain stub works in tests). */
 export interface ConfigurationLike {
@@ -124,8 +124,8 @@ export function readSettings(config: ConfigurationLike): ClozeSettings {
     alternatives: oneOf(config.get('alternatives'), ['fit', 'meaning'] as const, DEFAULT_ALTERNATIVES),
     hints: {
       enabled: bool(config.get('hints.enabled'), false),
-      minRatio: optionalNum(config.get('hints.minRatio'), 1, 1_000_000),
-      minScore: optionalNum(config.get('hints.minScore'), 0, 1),
+      minRatio: optionalNum(config.get('hints.minRatio'), ...HINT_THRESHOLD_BOUNDS.minRatio),
+      minScore: optionalNum(config.get('hints.minScore'), ...HINT_THRESHOLD_BOUNDS.minScore),
       similarOnly: bool(config.get('hints.similarOnly'), DEFAULT_HINT_THRESHOLDS.similarOnly),
       cpuBudget: int(config.get('hints.cpuBudget'), 25, 1, 100),
       ignore: stringList(config.get('hints.ignore'), []).map((w) => w.trim().toLowerCase()).filter((w) => w.length > 0),
@@ -154,7 +154,7 @@ function str(value: unknown, fallback: string): string {
 }
 
 function num(value: unknown, fallback: number, min: number, max: number): number {
-  return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+  return optionalNum(value, min, max) ?? fallback;
 }
 
 /** A number clamped to its bounds, or undefined when not set (null) or not a number. */

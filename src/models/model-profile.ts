@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ModelHintThresholds } from '../text/unlikely-word';
+import { HINT_THRESHOLD_BOUNDS, type ModelHintThresholds } from '../text/unlikely-word';
 
 /** The profile's file name in a model folder. */
 export const MODEL_PROFILE_FILE = 'cloze.json';
@@ -35,13 +35,14 @@ export function readModelProfile(dir: string): { profile: ModelProfile; problem?
   if (hints === undefined) return { profile: {} };
   const profile: ModelProfile = { hints: {} };
   const problems: string[] = [];
-  const take = (key: 'minRatio' | 'minScore', min: number, max: number) => {
+  const take = (key: keyof ModelHintThresholds) => {
+    const [min, max] = HINT_THRESHOLD_BOUNDS[key];
     const value = hints?.[key];
     if (value === undefined) return;
     if (typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max) profile.hints![key] = value;
     else problems.push(`hints.${key} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   };
-  take('minRatio', 1, 1_000_000);
-  take('minScore', 0, 1);
+  take('minRatio');
+  take('minScore');
   return problems.length > 0 ? { profile, problem: `Ignoring part of ${file}: ${problems.join('; ')}` } : { profile };
 }

@@ -36,6 +36,12 @@ export const DEFAULT_HINT_THRESHOLDS: HintThresholds = { minRatio: 50, minScore:
  */
 export type ModelHintThresholds = Partial<Pick<HintThresholds, 'minRatio' | 'minScore'>>;
 
+/** The range of each threshold, for the settings and a model's own alike (package.json repeats them for the Settings editor). */
+export const HINT_THRESHOLD_BOUNDS: Readonly<Record<keyof ModelHintThresholds, readonly [min: number, max: number]>> = {
+  minRatio: [1, 1_000_000],
+  minScore: [0, 1],
+};
+
 /**
  * The thresholds in force: each one the user set (`cloze.hints.*`), else the
  * model's own, else {@link DEFAULT_HINT_THRESHOLDS}.
