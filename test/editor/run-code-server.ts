@@ -407,14 +407,27 @@ export function runMain(main: () => Promise<number | void>): void {
     });
 }
 
+/** The output channel logs of Cloze in a run folder (one per extension host start). */
+function clozeLogs(runDir: string): string[] {
+  const logs = path.join(runFolders(runDir).userData, 'logs');
+  try {
+    return (fs.readdirSync(logs, { recursive: true }) as string[]).filter((f) => path.basename(f) === 'Cloze.log').map((f) => path.join(logs, f));
+  } catch {
+    return [];
+  }
+}
+
 /** The extension's bundle, or a message saying how to build it. */
 export function missingBuild(): string | undefined {
   return fs.existsSync(path.join(repoRoot, 'dist/extension.js')) ? undefined : 'dist/extension.js is missing: run `npm run build` first';
 }
 
-/** Prints the last lines of the code-server log and the browser console, after a failure. */
+/** Prints the last lines of the code-server log, Cloze's own log and the browser console, after a failure. */
 export function printLogs(server: CodeServer | undefined, browser: Browser | undefined, lines = 30): void {
-  if (server) console.error(`\n--- code-server log (last lines) ---\n${server.logTail(lines)}`);
+  if (server) {
+    console.error(`\n--- code-server log (last lines) ---\n${server.logTail(lines)}`);
+    for (const log of clozeLogs(server.runDir)) console.error(`\n--- ${path.relative(server.runDir, log)} (last lines) ---\n${tail(log, lines)}`);
+  }
   if (browser) console.error(`\n--- browser console (last lines) ---\n${browser.console.slice(-lines).join('\n')}`);
 }
 
