@@ -62,10 +62,8 @@ async function askToDownload(context: vscode.ExtensionContext, models: ModelMana
   else if (choice === never) await context.globalState.update(DONT_ASK_KEY, true);
 }
 
-/** The walkthrough's practice page: blanks to fill and words to replace. */
+/** The walkthrough's practice page: a gap, blanks to fill and words to replace. */
 function practicePage(): string {
-  // TOUR: when gap fill without a typed mask and `cloze.alternatives` land,
-  // add a line for each here (and in the walkthrough's steps).
   return [
     '# Practice with Cloze',
     '',
@@ -73,9 +71,13 @@ function practicePage(): string {
     '',
     'Paris is the capital of [MASK].',
     '',
-    'Put the cursor on a word of this sentence and press Ctrl+K Ctrl+G (Cmd+K Cmd+G on a Mac) for alternatives.',
+    'Put the cursor at the end of the next line and press Alt+\\ (Ctrl+\\ on a Mac) for the word that goes there:',
     '',
-    'Write your own sentence on the empty line below, with `[MASK]` where a word should go:',
+    'The weather today is ',
+    '',
+    'Put the cursor on a word of this sentence and press Alt+\\ for alternatives to it.',
+    '',
+    'Write your own sentence on the empty line below, and press Alt+\\ where a word should go:',
     '',
     '',
     '',

@@ -74,7 +74,7 @@ export const scenarios: Scenario[] = [
       await pick.click();
       const steps = page.locator('.getting-started-step');
       await steps.filter({ hasText: 'Get the model' }).first().waitFor({ timeout: 15_000 });
-      for (const title of ['Fill a blank', 'Alternatives to a word', 'Unlikely-word hints']) {
+      for (const title of ['Fill a gap', 'Alternatives to a word', 'Unlikely-word hints']) {
         await steps.filter({ hasText: title }).first().waitFor({ timeout: 5_000 });
       }
       // The first step's buttons: download, or a folder already here.

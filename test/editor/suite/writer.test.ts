@@ -44,6 +44,27 @@ suite('Writer first: blanks without [MASK], replacing a word', function () {
     assert.equal(editor.document.getText(), 'the grass is wet .');
   });
 
+  test('the practice page: Alt+\\ at the end of its gap line puts a word there', async () => {
+    await vscode.commands.executeCommand('cloze.openPractice');
+    const editor = vscode.window.activeTextEditor;
+    assert.ok(editor, 'no practice page');
+    const { document } = editor;
+    const line = document.getText().split('\n').indexOf('The weather today is ');
+    assert.ok(line > 0, `no gap line in ${JSON.stringify(document.getText())}`);
+    const end = document.lineAt(line).range.end;
+    editor.selection = new vscode.Selection(end, end);
+    await vscode.commands.executeCommand('cloze.suggestAtCursor');
+    await waitFor(
+      async () => {
+        if (/^The weather today is [a-z]+$/.test(document.lineAt(line).text)) return true;
+        await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
+        return false;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, message: 'a word after "The weather today is "' },
+    );
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+
   test('Escape after Alt+\\ on a word changes nothing and puts the cursor back', async () => {
     const editor = await openDocument('the sky is da|rk .');
     const escaping = vscode.commands.executeCommand('cloze.suggestAtCursor');
