@@ -4,7 +4,7 @@
 // status bar menu must not change which model is used.
 import type { Page } from '../editor/run-code-server';
 import type { Scenario } from './scenario';
-import { moveCursor, quickOpen, runCommand, screenshot, selectors, waitForWorkbench } from './workbench';
+import { moveCursor, quickOpen, runCommand, screenshot, selectors, waitForEditorText, waitForWorkbench, webviewContent } from './workbench';
 
 const hoverSelector = '.monaco-hover:not(.hidden)';
 
@@ -80,6 +80,21 @@ export const scenarios: Scenario[] = [
       // The first step's buttons: download, or a folder already here.
       await page.locator('.getting-started-step.expanded').filter({ hasText: 'Choose Local Model Folder' }).first().waitFor({ timeout: 5_000 });
       await screenshot(page, 'walkthrough');
+      // The step that teaches gap fill, and its practice page: Alt+\\ at the end of the gap line.
+      await steps.filter({ hasText: 'Fill a gap' }).first().click();
+      const practice = page.locator('.getting-started-step.expanded').filter({ hasText: 'Alt+' }).locator('a, button').filter({ hasText: 'Open a Practice Page' }).first();
+      await practice.waitFor({ timeout: 5_000 });
+      // The step's page (media/walkthrough/fill-blank.md), shown beside or below the steps.
+      await webviewContent(page).locator('blockquote:has-text("The weather today is")').first().waitFor({ timeout: 10_000 });
+      await screenshot(page, 'walkthrough-fill-a-gap');
+      await practice.click();
+      await waitForEditorText(page, 'The weather today is');
+      await moveCursor(page, 'The weather today is ', 8);
+      await page.keyboard.press('Alt+Backslash');
+      await page.locator(selectors.ghostText).first().waitFor({ timeout: 10_000 });
+      await screenshot(page, 'practice-page-gap');
+      await page.keyboard.press('Escape');
+      await runCommand(page, 'View: Revert and Close Editor');
       await runCommand(page, 'View: Close All Editors');
     },
   },

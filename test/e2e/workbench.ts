@@ -40,10 +40,6 @@ export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<
 }
 
 /**
- * Opens a workspace file through Quick Open (Ctrl+P) and waits until its
- * editor shows `expectText` (default: nothing in particular, just an editor).
- */
-/**
  * Waits until Cloze is active in the window (its status bar item shows): a key
  * pressed before that, right after the first file of its languages opened,
  * reaches no Cloze command.
@@ -52,6 +48,10 @@ export async function waitForCloze(page: Page, timeoutMs = 30_000): Promise<void
   await page.locator('.statusbar-item').filter({ hasText: 'Cloze' }).first().waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
+/**
+ * Opens a workspace file through Quick Open (Ctrl+P) and waits until its
+ * editor shows `expectText` (default: nothing in particular, just an editor).
+ */
 export async function quickOpen(page: Page, relativePath: string, expectText?: string): Promise<void> {
   await page.keyboard.press('Control+P');
   await page.waitForSelector(selectors.quickInput, { state: 'visible' });
@@ -76,14 +76,21 @@ export async function runCommand(page: Page, label: string): Promise<void> {
 
 /**
  * Clicks into the active editor and moves the cursor with the keyboard, as a
- * user does: to the start of the document, `lines` lines down, then past
- * `prefix` on that line (plain text renders a line as one span, so a word
- * cannot be clicked).
+ * user does: to the start of line `lines + 1` (Go to Line: `ArrowDown` would
+ * count the rows of a wrapped line), then past `prefix` on that line (plain
+ * text renders a line as one span, so a word cannot be clicked).
  */
 export async function moveCursor(page: Page, prefix: string, lines = 0): Promise<void> {
   await page.locator(selectors.activeEditor).first().click();
-  await page.keyboard.press('Control+Home');
-  for (let i = 0; i < lines; i++) await page.keyboard.press('ArrowDown');
+  if (lines === 0) {
+    await page.keyboard.press('Control+Home');
+  } else {
+    await page.keyboard.press('Control+G');
+    await page.waitForSelector(selectors.quickInput, { state: 'visible' });
+    await page.keyboard.insertText(String(lines + 1));
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(selectors.quickInput, { state: 'hidden' });
+  }
   for (let i = 0; i < prefix.length; i++) await page.keyboard.press('ArrowRight');
 }
 
