@@ -89,10 +89,33 @@ export function registerInlineCompletions(host: EngineHost, settings: SettingsWa
     },
   };
 
-  return vscode.Disposable.from(
+  const registration = vscode.Disposable.from(
     vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, provider),
     vscode.commands.registerCommand(COMPLETE_INLINE_COMMAND, (completion: Completion) => completeInline(completion)),
   );
+  void askAboutMaskTypedWhileStarting(log);
+  return registration;
+}
+
+/**
+ * VS Code asks an inline provider about the edits it sees after the provider
+ * was registered. A mask typed while Cloze was starting (opening the first
+ * file of its languages starts it) was seen before, and would wait for the
+ * next key. Those edits may not have reached the extension host yet either:
+ * one round trip to VS Code (any call that answers) brings them, as its
+ * answer comes after them; then a mask just typed at the cursor is asked for.
+ */
+async function askAboutMaskTypedWhileStarting(log: vscode.LogOutputChannel): Promise<void> {
+  try {
+    await vscode.commands.getCommands(true);
+    const editor = vscode.window.activeTextEditor;
+    if (editor?.selection.isEmpty && targetAtCursor(editor.document, editor.selection.active, false)) {
+      log.debug('Asking about the mask typed while Cloze was starting');
+      await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+    }
+  } catch (error) {
+    log.debug(`Could not ask about a mask typed while Cloze was starting: ${(error as Error).message}`);
+  }
 }
 
 /**
