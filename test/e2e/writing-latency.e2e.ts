@@ -18,13 +18,15 @@
 // On the tiny model (the default run) it measures the editor path alone.
 import type { Page } from '../editor/run-code-server';
 import type { E2EContext, Scenario } from './scenario';
-import { moveCursor, quickOpen, runCommand, selectors, setWorkspaceSettings, waitForWorkbench } from './workbench';
+import { quickOpen, runCommand, selectors, setWorkspaceSettings, waitForWorkbench } from './workbench';
 
 const SAMPLES = 7;
 
 /** Puts the cursor at the end of line `line` (0-based) of the active editor. */
 async function toLineEnd(page: Page, line: number): Promise<void> {
-  await moveCursor(page, '', line);
+  await page.locator(selectors.activeEditor).first().click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < line; i++) await page.keyboard.press('ArrowDown');
   await page.keyboard.press('End');
 }
 
