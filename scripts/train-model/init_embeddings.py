@@ -64,13 +64,11 @@ def main():
     counts = counts.view(V, V)
     print(f'co-occurrence counts in {time.time() - t0:.0f}s', flush=True)
 
-    total = counts.sum()
     occurrences = counts.sum(1, keepdim=True)
     ctx = counts.sum(0, keepdim=True).pow(0.75)
     ctx = ctx / ctx.sum()
     # PPMI in place: log(count / (row_total * P_ctx^0.75 smoothed)), negatives and empty cells to 0.
     counts.div_(occurrences.clamp(min=1)).div_(ctx.clamp(min=1e-12)).clamp_(min=1e-30).log_().clamp_(min=0)
-    del total
     print(f'PPMI in {time.time() - t0:.0f}s', flush=True)
 
     u, s, _ = torch.svd_lowrank(counts, q=args.hidden + 10, niter=4)
